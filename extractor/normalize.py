@@ -1,0 +1,64 @@
+"""The one text every offset refers to: NFC, plain spaces, LF line ends.
+
+Vietnamese sites mix precomposed (NFC) and decomposed (NFD) letters, the
+Windows-1258 habit of combining tone marks, the Icelandic eth for Đ, and
+non-breaking or zero-width spaces. All of it is folded here, before anything
+reads the text, so that patterns only ever see one spelling.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import regex
+
+_REPLACE = str.maketrans({
+    "\u00a0": " ",  # no-break space
+    "\u2007": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u3000": " ",
+    "\u00d0": "Đ",  # Icelandic eth, typed for Đ on some keyboards
+    "\u0189": "Đ",
+    "\u00f0": "đ",
+    "\r": "\n",
+    "\u2028": "\n",
+    "\u2029": "\n",
+    "\u200b": None,  # zero-width space / joiners / BOM inside text
+    "\u200c": None,
+    "\u200d": None,
+    "\ufeff": None,
+    "\u00ad": None,  # soft hyphen
+})
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def normalize_text(text: str) -> str:
+    """NFC text with Windows line ends, odd spaces and look-alike letters folded."""
+    text = text.replace("\r\n", "\n")
+    return unicodedata.normalize("NFC", text.translate(_REPLACE))
+
+
+def name_key(name: str) -> str:
+    """A key that equates spellings of one name: case, NFC/NFD and tone-mark placement.
+
+    `Hoà` and `Hòa`, `Thuỵ` and `Thụy` get one key; `Hòa` and `Hóa` do not.
+    Each syllable's tone mark is lifted off its vowel and written at its end.
+    """
+    out = []
+    for syllable in regex.split(r"[\s\-]+", name.strip().casefold()):
+        if not syllable:
+            continue
+        decomposed = unicodedata.normalize("NFD", syllable)
+        tones = "".join(c for c in decomposed if c in _TONES)
+        base = "".join(c for c in decomposed if c not in _TONES)
+        out.append(unicodedata.normalize("NFC", base) + tones)
+    return " ".join(out)
+
+
+def ascii_fold(text: str) -> str:
+    """Text without Vietnamese marks (đ → d), for search and slugs."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -1,0 +1,202 @@
+"""Inputs to articles: files, folders, globs, stdin; txt, html and JSON Lines.
+
+Each input yields either an `Article` (normalized text) or a `ReadFailure`
+with one line saying what is wrong, so one bad file never stops a batch.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .model import Article, ReadFailure
+from .normalize import normalize_text
+
+ARTICLE_SUFFIXES = {".txt", ".html", ".htm", ".jsonl"}
+DEFAULT_MAX_BYTES = 20_000_000
+
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF file",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (docx/xlsx?)",
+    b"\xd0\xcf\x11\xe0": "an old Office document",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+class InputError(Exception):
+    """An input that is not a readable article; the message is one line for a person."""
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[str]:
+    """Files named, files under folders (sorted, article suffixes only), and glob matches."""
+    for p in paths:
+        if p == "-":
+            yield p
+        elif os.path.isdir(p):
+            for f in sorted(Path(p).rglob("*")):
+                if f.is_file() and f.suffix.lower() in ARTICLE_SUFFIXES:
+                    yield str(f)
+        elif not os.path.exists(p) and glob.has_magic(p):
+            yield from sorted(glob.glob(p, recursive=True))
+        else:
+            yield p
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode article bytes in whichever encoding a Vietnamese site used.
+
+    BOMs first (UTF-8, UTF-16), then strict UTF-8, then BOM-less UTF-16,
+    then Windows-1258, the legacy Vietnamese code page.
+    """
+    if not data.strip():
+        raise InputError("empty file")
+    for magic, what in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(f"binary file ({what}), not article text")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None:
+        head = data[:4000]
+        if head.count(b"\x00") > len(head) // 4:
+            for enc in ("utf-16-le", "utf-16-be"):
+                try:
+                    return data.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+        if b"\x00" in head:
+            raise InputError("binary file (NUL bytes), not article text")
+        try:
+            text = data.decode("cp1258")
+        except UnicodeDecodeError as e:
+            raise InputError(f"unreadable encoding ({e.reason})") from None
+    controls = sum(1 for c in text[:4000] if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > max(8, len(text[:4000]) // 50):
+        raise InputError("binary file (control bytes), not article text")
+    return text
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:2000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text)
+
+
+def html_to_article(html: str, source: str, *, url: str | None = None,
+                    title: str | None = None, published: str | None = None,
+                    form: str = "html") -> Article:
+    """The article's own text from a web page: menus, sidebars, footers and forms dropped."""
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+
+    body = trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
+                               favor_precision=True, deduplicate=True)
+    meta = extract_metadata(html, default_url=url)
+    page_title = title or (meta.title if meta else None)
+    page_date = published or (meta.date if meta else None)
+    if not body or not body.strip():
+        raise InputError("no article text found in the page")
+    parts = [page_title.strip()] if page_title else []
+    if page_date:
+        parts.append(page_date)
+    text = "\n\n".join([*parts, body.strip()])
+    return Article(source=source, text=normalize_text(text),
+                   title=normalize_text(page_title) if page_title else None,
+                   published=page_date, url=url, form=form)
+
+
+def text_to_article(text: str, source: str, *, url: str | None = None,
+                    title: str | None = None, published: str | None = None,
+                    form: str = "txt") -> Article:
+    text = normalize_text(text).strip("\n")
+    if not text.strip():
+        raise InputError("no text")
+    first = title or next((ln.strip() for ln in text.split("\n") if ln.strip()), None)
+    return Article(source=source, text=text, title=first, published=published, url=url, form=form)
+
+
+def _jsonl_articles(text: str, name: str) -> Iterator[Article | ReadFailure]:
+    for n, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        fallback = f"{name}#{n}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield ReadFailure(fallback, f"line {n}: not valid JSON ({e.msg})")
+            continue
+        if not isinstance(record, dict):
+            yield ReadFailure(fallback, f"line {n}: not a JSON object")
+            continue
+        url = record.get("url") or None
+        source = url or fallback
+        kw = {"url": url, "title": record.get("title") or None,
+              "published": _str_or_none(record.get("published"))}
+        try:
+            if isinstance(record.get("html"), str) and record["html"].strip():
+                yield html_to_article(record["html"], source, form="jsonl", **kw)
+            elif isinstance(record.get("text"), str):
+                raw = record["text"]
+                if looks_like_html(raw):
+                    yield html_to_article(raw, source, form="jsonl", **kw)
+                else:
+                    yield text_to_article(raw, source, form="jsonl", **kw)
+            else:
+                yield ReadFailure(source, f"line {n}: no 'text' or 'html' field")
+        except InputError as e:
+            yield ReadFailure(source, f"line {n}: {e}")
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def read_bytes(data: bytes, name: str) -> Iterator[Article | ReadFailure]:
+    """Articles from one input's bytes; `name` is its base name (the source id)."""
+    try:
+        text = decode_bytes(data)
+    except InputError as e:
+        yield ReadFailure(name, str(e))
+        return
+    try:
+        if name.lower().endswith(".jsonl"):
+            yield from _jsonl_articles(normalize_text(text), name)
+        elif name.lower().endswith((".html", ".htm")) or looks_like_html(text):
+            yield html_to_article(text, name)
+        else:
+            yield text_to_article(text, name)
+    except InputError as e:
+        yield ReadFailure(name, str(e))
+
+
+def read_inputs(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
+                ) -> Iterator[Article | ReadFailure]:
+    """Every article in the given paths, in order; failures are yielded, never raised."""
+    for path in expand_paths(paths):
+        if path == "-":
+            yield from read_bytes(sys.stdin.buffer.read(), "<stdin>")
+            continue
+        name = os.path.basename(path)
+        try:
+            size = os.path.getsize(path)
+            if size > max_bytes:
+                yield ReadFailure(name, f"{size:,} bytes is over the limit of {max_bytes:,} "
+                                        "(raise it with --max-bytes)")
+                continue
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            yield ReadFailure(name, f"cannot read: {e.strerror or e}")
+            continue
+        yield from read_bytes(data, name)
