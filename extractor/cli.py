@@ -41,3 +41,134 @@ def extract(paths: tuple[str, ...], max_bytes: int) -> None:
             sys.stdout.write(json.dumps(fact.to_dict(), ensure_ascii=False) + "\n")
     if failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", "db_path", required=True, help="SQLite file to build or update.")
+@click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Refuse input files larger than this.")
+def build(paths: tuple[str, ...], db_path: str, max_bytes: int) -> None:
+    """Extract the facts of every article and store both in SQLite.
+
+    Run it again with more or changed articles: new ones are added, a changed
+    article's facts are replaced, unchanged ones are not touched.
+
+    Example: bhyt build corpus/ --db bhyt.db
+    """
+    from .facts import extract as extract_facts
+    from .read import expand_paths
+    from .store import build as build_db
+    from .store import open_db
+
+    files = list(expand_paths(paths))
+    failures = []  # printed after the bar, which would garble lines printed beside it
+    with click.progressbar(files, label="Building", file=sys.stderr) as bar:
+        report = build_db(open_db(db_path), bar, extract=extract_facts, max_bytes=max_bytes,
+                          on_failure=failures.append)
+    for f in failures:
+        click.echo(f"error: {f.source}: {f.stage}: {f.error}", err=True)
+    click.echo(f"{report.added} articles added, {report.replaced} replaced, "
+               f"{report.unchanged} unchanged, {report.failed} failed; "
+               f"{report.facts} facts stored", err=True)
+
+
+@cli.command()
+@click.argument("facts_file", type=click.File(encoding="utf-8"))
+@click.option("--db", "db_path", required=True, help="SQLite file to load into.")
+def load(facts_file, db_path: str) -> None:
+    """Load facts extracted elsewhere (JSON Lines); each source's facts replace its old ones.
+
+    Example: bhyt extract corpus/ > facts.jsonl && bhyt load facts.jsonl --db bhyt.db
+    """
+    from .store import FactFormatError, load_facts, open_db, read_facts_jsonl
+
+    try:
+        n = load_facts(open_db(db_path), read_facts_jsonl(facts_file))
+    except FactFormatError as e:
+        raise click.ClickException(f"{facts_file.name}: {e}") from None
+    click.echo(f"{n} facts loaded", err=True)
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--get", "get_path", help="Print the response for this path and exit.")
+def serve(db_path: str, host: str, port: int, get_path: str | None) -> None:
+    """Publish the database with Datasette: metadata, canned queries, charts.
+
+    Example: bhyt serve bhyt.db   (then open http://127.0.0.1:8001/)
+    """
+    from .site import run_datasette
+
+    run_datasette(db_path, host=host, port=port, get=get_path)
+
+
+@cli.command("audit")
+@click.argument("path", required=False, type=click.File(encoding="utf-8"))
+@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False),
+              help="Audit this database's facts and replace its checks table.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON object per verdict.")
+def audit_command(path, db_path: str | None, as_jsonl: bool) -> None:
+    """Recompute what the reported figures imply and report what does not add up.
+
+    PATH is a facts file (JSON Lines, - for standard input), or give --db.
+    Inconsistencies are findings, not errors: the exit status is 0.
+
+    Example: bhyt audit facts.jsonl --jsonl; bhyt audit --db bhyt.db
+    """
+    from .audit import audit, audit_db, report
+    from .store import FactFormatError, read_facts_jsonl
+
+    if (path is None) == (db_path is None):
+        raise click.UsageError("give either PATH (a facts .jsonl file) or --db DB")
+    if db_path:
+        from sqlite_utils import Database
+
+        verdicts = audit_db(Database(db_path))
+    else:
+        try:
+            verdicts = audit(read_facts_jsonl(path))
+        except FactFormatError as e:
+            raise click.ClickException(f"{path.name}: {e}") from None
+    if as_jsonl:
+        for v in verdicts:
+            row = {k: val for k, val in v.to_dict().items() if k != "facts"}
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        click.echo(report(verdicts))
+
+
+@cli.command("eval")
+@click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder of gold annotations (NAME.json, each with its `source`).")
+@click.option("--articles", "article_paths", required=True, multiple=True,
+              help="Articles: a folder, files, or a JSON Lines feed (repeat for several).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--brief", is_flag=True, help="Only the figures, not the lists of errors.")
+def eval_command(gold_dir: str, article_paths: tuple[str, ...], as_json: bool,
+                 brief: bool) -> None:
+    """Score extraction against hand annotations (FACTS.md "Scoring").
+
+    Example: bhyt eval --gold ../shared/gold --articles ../shared/articles
+    """
+    from .audit import audit
+    from .evaluate import evaluate, format_report, load_gold
+    from .facts import extract as extract_facts
+    from .model import ReadFailure
+    from .read import read_inputs
+
+    gold = load_gold(gold_dir)
+    found: dict[str, list[dict]] = {}
+    for item in read_inputs(article_paths):
+        if isinstance(item, ReadFailure):
+            click.echo(f"error: {item.source}: {item.error}", err=True)
+            continue
+        found[item.source] = [f.to_dict() for f in extract_facts(item)]
+    verdicts = [v.__dict__ for v in audit([f for fs in found.values() for f in fs])]
+    report = evaluate(found, gold, verdicts)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))
+    else:
+        click.echo(format_report(report, details=not brief))

@@ -1,9 +1,495 @@
-"""The pipeline: article -> facts. (Being written.)"""
+"""The pipeline: an article in, its BHYT facts out.
+
+    segment -> time phrases -> numbers -> scheme check -> metric -> place -> date -> Fact
+
+Each step is a function of the sentence and the article's context; only the "as of"
+date (FACTS.md, Dates rule 2) carries from one sentence to the next.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+import regex
+
+from . import gazetteer
+from .data import alternation, load
+from .dates import (
+    TimePhrase,
+    date_from_url,
+    find_time_phrases,
+    granularity,
+    parse_published,
+    shift_year,
+)
+from .metrics import classify, patterns, scheme_mentions
 from .model import Article, Fact
+from .numbers import Number, find_numbers
+from .places import ArticlePlaces, Locality, Mention
+from .segment import Piece, segment
+
+# Document numbers, phone numbers and year ranges look like figures and are none.
+_CODES = regex.compile(
+    r"\d+(?:[./-]\d+)*\s*/\s*(?:\d{4}\s*/\s*)?[\p{Lu}Đ]{1,}[\p{Lu}Đ\-/]*"  # 146/2018/NĐ-CP, 13- NQ/HU
+    r"|(?<![\d.,])0\d{2,4}[. ]?\d{3,4}[. ]?\d{3,4}(?![\d])"  # 0229.3865.126
+    r"|(?<![\d.,])1[89]00[. ]?\d{4}(?:[. ]?\d{2,3})?(?![\d])"  # 1900.9068
+    r"|(?<!\p{L})(?i:nghị\s+quyết|quyết\s+định|chỉ\s+thị|kế\s+hoạch|công\s+văn|văn\s+bản|"
+    r"thông\s+báo|luật|nghị\s+định|thông\s+tư|tờ\s+trình|báo\s+cáo|hướng\s+dẫn|đề\s+án)"
+    r"(?:\s+số)?\s+\d+"  # Chỉ thị số 07, công văn 23
+    r"|(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}"  # 2021 - 2026
+    r"|\d+\s*/\s*\d+(?=\s*(?:xã|phường|thị\s+trấn|chỉ\s+tiêu|tiêu\s+chí|huyện|tỉnh|đơn\s+vị))"
+    r"|(?<!\p{L})(?:khóa|Khóa|lần thứ|kỳ họp thứ)\s+\S+"
+)
+_RATIO = regex.compile(r"\s*/\s*$")
+# Fewer people than this is an anecdote ("cả nhà 5 người tôi"), not a statistic.
+MIN_COUNT = 10
+
+
+def _in_quote(text: str, piece: Piece, n: Number) -> bool:
+    """Whether the number stands in quoted speech: a person's story, not a report."""
+    head = text[piece.start:n.start]
+    return head.count("“") > head.count("”") or head.count('"') % 2 == 1
+
+
+@lru_cache(maxsize=1)
+def _groups() -> tuple[regex.Pattern, regex.Pattern]:
+    g = load("groups")
+    return (regex.compile(rf"(?<!\p{{L}})(?:{alternation(g['groups'])})(?!\p{{L}})", regex.IGNORECASE),
+            regex.compile(rf"(?<!\p{{L}})(?:{alternation(g['stop_after'])})(?!\p{{L}})",
+                          regex.IGNORECASE))
+
+
+@lru_cache(maxsize=1)
+def _clause_approx() -> regex.Pattern:
+    words = load("qualifiers")["clause_approx"]
+    return regex.compile(rf"[\s\-–•*+]*(?:{alternation(words)})(?!\p{{L}})", regex.IGNORECASE)
+
+
+@dataclass
+class Context:
+    """What the whole article tells every sentence."""
+
+    article: Article
+    published: str | None
+    fallback_year: int | None
+    places: ArticlePlaces
+    bhyt_article: bool
+    first_asof: str | None = None
+    state: str | None = None  # the "as of" date in force
+    topic: dict[int, str] = field(default_factory=dict)  # paragraph -> scheme last named
+    last_scheme: str | None = None  # the scheme the article named last
 
 
 def extract(article: Article) -> list[Fact]:
-    return []
+    """Every BHYT statistic in the article, as facts with their provenance."""
+    ctx = _context(article)
+    facts: list[Fact] = []
+    for piece in segment(article.text):
+        facts.extend(_read_piece(ctx, piece))
+    return facts
+
+
+# ------------------------------------------------------------------ article context
+
+_DATELINE_ABBREV = regex.compile(r"^\s*\(([\p{Lu}Đ][\p{L}.]{1,12})\)\s*[-–—:]", regex.MULTILINE)
+
+
+def _context(article: Article) -> Context:
+    text = article.text
+    years = [int(y) for y in regex.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)
+             if 1990 <= int(y) <= 2100]
+    fallback_year = max(years) if years else None
+    published = (parse_published(article.published) or _dateline(text)
+                 or date_from_url(article.url) or _event_date(text, fallback_year))
+    hint = gazetteer.province_for_host(article.url) if article.url else None
+    if hint is None:
+        m = _DATELINE_ABBREV.search(text[:3000])
+        if m:
+            hint = gazetteer.province_for_dateline(m.group(1), article.url)
+    if hint is None:
+        hint = _paper_province(text[:600])
+    date = published or (str(fallback_year) if fallback_year else None)
+    places = ArticlePlaces(text, article.title, date, hint)
+    head = (article.title or "") + text[:1500]
+    bhyt = bool(patterns()["bhyt"].search(head))
+    ctx = Context(article, published, fallback_year, places, bhyt)
+    asof = [p for p in find_time_phrases(text, 0, len(text), published, fallback_year)
+            if p.kind == "asof" and p.value]
+    ctx.first_asof = asof[0].value if asof else None
+    return ctx
+
+
+def _dateline(text: str) -> str | None:
+    """The publication date printed near the top: a short line with a full date."""
+    for line in text.split("\n")[:8]:
+        if len(line) > 140:
+            continue
+        for p in find_time_phrases(line):
+            if p.value and len(p.value) == 10 and p.kind in ("point", "event", "opener"):
+                return p.value
+    return None
+
+
+def _event_date(text: str, year: int | None) -> str | None:
+    """For articles with no dateline: the day of the reported meeting ("Chiều ngày 12/1")."""
+    for p in find_time_phrases(text[:1500], published=None, fallback_year=year):
+        if p.kind == "event" and p.value:
+            return p.value
+    return None
+
+
+def _paper_province(head: str) -> str | None:
+    """A provincial paper named in the byline ("Báo Hà Giang", "Đồng Khởi Online")."""
+    m = regex.search(r"(?<!\p{L})Báo\s+((?:\p{Lu}\p{Ll}*\s?){1,3})", head)
+    if m:
+        p = gazetteer.province(m.group(1).strip())
+        if p:
+            return p.name
+    return None
+
+
+# ------------------------------------------------------------------ one piece of text
+
+@dataclass(frozen=True)
+class Reading:
+    """What one number is, before it becomes facts (one per place it is about)."""
+
+    number: Number
+    metric: str
+    value: float | int
+    qualifier: str
+    group: str | None
+    date: str | None
+    baseline: str | None
+    places: tuple[Locality, ...]
+
+
+def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
+    text = ctx.article.text
+    phrases = find_time_phrases(text, piece.start, piece.end, ctx.published, ctx.fallback_year)
+    masked = [(p.start, p.end) for p in phrases if p.kind != "now"]
+    masked += [m.span() for m in _CODES.finditer(text, piece.start, piece.end)]
+    numbers = [n for n in find_numbers(text, piece.start, piece.end, masked)]
+    if piece.kind == "row":
+        readings = _read_row(ctx, piece, numbers, phrases)
+    else:
+        readings = _read_sentence(ctx, piece, numbers, phrases)
+    _update_state(ctx, piece, phrases)
+    evidence = text[piece.start:piece.end].strip()
+    if piece.intro and piece.kind in ("item", "row"):
+        evidence = text[piece.intro[0]:piece.intro[1]].strip() + " … " + evidence
+    facts = []
+    for r in readings:
+        for loc in r.places:
+            facts.append(Fact(
+                source=ctx.article.source, locality=loc.locality, unit=loc.unit,
+                province=loc.province, district=loc.district, date=r.date, metric=r.metric,
+                value=r.value, qualifier=r.qualifier, group=r.group, evidence=evidence,
+                start=r.number.start, end=r.number.end, surface=r.number.surface,
+                baseline=r.baseline, code=loc.code,
+                extra={"lat": loc.lat, "lon": loc.lon} if loc.lat is not None else {}))
+    return facts
+
+
+def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None:
+    text = ctx.article.text
+    for p in phrases:
+        if p.kind not in ("asof", "opener") or not p.value:
+            continue
+        if patterns()["target"].search(text, piece.start, p.start):
+            continue  # "phấn đấu đến năm 2025": an aim, not the date of what follows
+        if p.kind == "opener" and ctx.state and ctx.state[:4] == p.value[:4] and (
+                granularity(ctx.state) > granularity(p.value)):
+            continue  # "Năm 2025," after "hết tháng 9/2025" keeps the finer date
+        ctx.state = p.value
+
+
+def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
+    text = ctx.article.text
+    right_end = _clause_end(text, n.end, piece.end)
+    after = [s for s in schemes if n.end <= s.start < right_end and s.start - n.end < 45]
+    if after:
+        return after[0].scheme
+    before = [s for s in schemes if s.end <= n.start]
+    if before:
+        return before[-1].scheme
+    if piece.paragraph in ctx.topic:
+        return ctx.topic[piece.paragraph]
+    if piece.intro:
+        intro = scheme_mentions(text, *piece.intro)
+        if intro:
+            return intro[-1].scheme
+    # "phường Buôn Ma Thuột đạt 96,35%" in a paragraph after the BHYT figures.
+    named = [m for m in ctx.places.mentions if piece.start <= m.start < n.start
+             and m.kind in ("named", "bare")]
+    if named and ctx.last_scheme == "bhyt" and n.percent:
+        return "bhyt"
+    return None
+
+
+def _clause_end(text: str, pos: int, limit: int) -> int:
+    m = regex.compile(r"[,;.()]").search(text, pos, limit)
+    return m.start() if m else limit
+
+
+def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
+                   phrases: list[TimePhrase]) -> list[Reading]:
+    text = ctx.article.text
+    schemes = scheme_mentions(text, piece.start, piece.end)
+    mentions = [m for m in ctx.places.mentions if piece.start <= m.start < piece.end]
+    intro_text = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
+    readings: list[Reading] = []
+    prev_end = piece.start
+    previous: Reading | None = None
+    for i, n in enumerate(numbers):
+        nxt = numbers[i + 1] if i + 1 < len(numbers) else None
+        prv = numbers[i - 1] if i else None
+        kind = "percent" if n.percent else "count"
+        lead = n.qualifier_start if n.qualifier_start is not None else n.start
+        left = text[prev_end:lead]
+        right = text[n.end:min(piece.end, n.end + 80)]
+        clause = text[_clause_start(text, piece.start, lead):lead]
+        target = _target_mode(text, piece, n) or bool(
+            intro_text and patterns()["target"].search(intro_text))
+        ratio_denominator = prv is not None and not prv.percent and _RATIO.match(
+            text[prv.end:n.start]) is not None and not n.percent
+        ratio_numerator = (nxt is not None and not n.percent and not nxt.percent
+                           and _RATIO.match(text[n.end:nxt.start]) is not None)
+        prev_end = n.end
+        if kind == "count" and not (ratio_numerator or ratio_denominator
+                                    or patterns()["people_after"].match(right)):
+            continue
+        if (kind == "count" and n.value < MIN_COUNT) or _in_quote(text, piece, n):
+            continue
+        if ratio_denominator:
+            metric = "population" if not target else None
+        elif ratio_numerator:
+            metric = "participants" if not target else "target_participants"
+        else:
+            metric = classify(kind, left, right, clause, target)
+        if metric is None:
+            continue
+        scheme = _scheme_for(ctx, piece, n, schemes)
+        if scheme is None and ctx.bhyt_article and (
+                patterns()["participation"].search(text, piece.start, piece.end)
+                or patterns()["participation"].search(intro_text)):
+            scheme = "bhyt"
+        if scheme != "bhyt":
+            continue
+        places = _places_for(ctx, piece, n, mentions, numbers)
+        if not places:
+            continue
+        group = _group_for(text, piece, n, left, right, metric, previous)
+        date = _date_for(ctx, piece, n, phrases, metric)
+        baseline = _baseline_for(ctx, phrases, n, date, metric)
+        qualifier = n.qualifier
+        if qualifier == "exact" and i == 0 and _clause_approx().match(text, piece.start):
+            qualifier = "approx"
+        value = _value(n, metric, left)
+        at_baseline = _baseline_parenthesis(text, piece, n, phrases)
+        if kind == "count" and metric == "participants" and at_baseline:
+            same = [p for p in phrases if p.kind == "baseline" and p.same_period]
+            date = shift_year(date, int(at_baseline[:4])) if same and date else at_baseline
+        reading = Reading(n, metric, value, qualifier, group, date, baseline, tuple(places))
+        readings.append(reading)
+        previous = reading
+    if schemes:
+        ctx.topic[piece.paragraph] = schemes[-1].scheme
+        ctx.last_scheme = schemes[-1].scheme
+    return readings
+
+
+def _clause_start(text: str, start: int, end: int) -> int:
+    last = start
+    for m in regex.finditer(r"[,;:(]", text[start:end]):
+        last = start + m.end()
+    return last
+
+
+def _target_mode(text: str, piece: Piece, n: Number) -> bool:
+    """Whether a target cue governs the number: one before it in its sentence, with no
+    clause reporting a result in between."""
+    p = patterns()
+    cues = list(p["target"].finditer(text, piece.start, n.start))
+    if not cues:
+        return False
+    between = text[cues[-1].end():n.start]
+    tail = between.split(";", 1)[1] if ";" in between else ""
+    return not (tail and p["target_breaker"].search(tail))
+
+
+def _value(n: Number, metric: str, left: str) -> float | int:
+    v: Decimal = n.value
+    if metric in ("participants_change", "participants_change_pct") and regex.search(
+            r"giảm(?:\s+đi)?\s*$", left, regex.IGNORECASE):
+        v = -v
+    if n.percent or metric.endswith(("_rate", "_pct")) or metric == "plan_completion":
+        return float(v)
+    return int(v) if v == v.to_integral() else float(v)
+
+
+def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
+                numbers: list[Number]) -> list[Locality]:
+    text = ctx.article.text
+    before = [m for m in mentions if m.end <= n.start]
+    if before:
+        nearest = before[-1]
+        if nearest.kind == "unnamed":
+            return []
+        group = [nearest]
+        for m in reversed(before[:-1]):
+            gap = text[m.end:group[0].start]
+            if regex.fullmatch(r"\s*(?:,|và|;|cùng)\s*(?:(?:xã|phường|thị trấn|huyện|tỉnh|TT|TP)\s+)?",
+                               gap, regex.IGNORECASE):
+                group.insert(0, m)
+            else:
+                break
+        out = [loc for loc in (ctx.places.resolve(m) for m in group) if loc is not None]
+        if out or nearest.kind != "self":
+            return out
+    after = [m for m in mentions if m.start >= n.end]
+    if after:
+        gap = text[n.end:after[0].start]
+        if regex.search(r"(?<!\p{L})(?:như|gồm|là)(?!\p{L})", gap) and not any(
+                n.end < o.start < after[0].start for o in numbers):
+            group = [after[0]]
+            for m in after[1:]:
+                if regex.fullmatch(r"\s*(?:,|và)\s*", text[group[-1].end:m.start]):
+                    group.append(m)
+                else:
+                    break
+            out = [ctx.places.resolve(m) for m in group]
+            return [loc for loc in out if loc is not None]
+    default = ctx.places.default()
+    return [default] if default else []
+
+
+def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
+               previous: Reading | None) -> str | None:
+    groups, stop = _groups()
+    clause_end = regex.search(r"[,;.()]|(?<!\p{L})(?:đã|đạt|được|có|là|tham gia|trên địa bàn)(?!\p{L})",
+                              right)
+    head = right[:clause_end.start()] if clause_end else right
+    head = regex.sub(r"^\s*(?:người|số)?\s*(?:thuộc)?\s*(?:tham gia)?\s*(?:BHYT|bảo hiểm y tế)?"
+                     r"\s*(?:theo)?\s*(?:hình thức)?\s*", "", right.split(",")[0].split(";")[0],
+                     flags=regex.IGNORECASE)
+    m = groups.match(right.lstrip()) or groups.match(head)
+    if m:
+        return m.group(0)
+    m = None
+    for m in groups.finditer(left):
+        pass
+    if m is not None and not regex.search(r"[,;]", left[m.end():]):
+        return m.group(0) if not stop.search(left[m.start():]) else None
+    if previous is not None and metric in ("participants_change", "participants_change_pct",
+                                           "new_participants", "renewals") and (
+            previous.group and len(left) < 40
+            and not regex.search(r"tỷ lệ|số người|nhóm", left, regex.IGNORECASE)):
+        return previous.group
+    return None
+
+
+def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
+              metric: str) -> str | None:
+    usable = [p for p in phrases if p.kind not in ("baseline", "ignore", "event")]
+    before = [p for p in usable if p.end <= n.start]
+    if metric.startswith("target_"):
+        clause_start = _clause_start(ctx.article.text, piece.start, n.start)
+        dated = [p for p in before if p.value]
+        after = [p for p in usable if p.value and p.start >= n.end and p.start - n.end < 40
+                 and ";" not in ctx.article.text[n.end:p.start]]
+        pool = ([p for p in dated if p.start >= clause_start] or dated or after)
+        if pool:
+            return pool[-1].value[:4]
+        base = ctx.state or ctx.published
+        return base[:4] if base else None
+    if before:
+        p = before[-1]
+        if p.kind == "now":
+            return ctx.published
+        if p.value:
+            return p.value
+    if piece.kind == "title":
+        return ctx.first_asof or ctx.published
+    return ctx.state or ctx.published
+
+
+def _baseline_for(ctx: Context, phrases: list[TimePhrase], n: Number, date: str | None,
+                  metric: str) -> str | None:
+    if metric not in ("participants_change", "participants_change_pct"):
+        return None
+    base = [p for p in phrases if p.kind == "baseline"]
+    if not base:
+        return None
+    p = min(base, key=lambda b: abs(b.start - n.start))
+    if p.same_period and date:
+        year = int(p.value[:4]) if p.value else int(date[:4]) - 1
+        return shift_year(date, year)
+    return p.value
+
+
+def _baseline_parenthesis(text: str, piece: Piece, n: Number,
+                          phrases: list[TimePhrase]) -> str | None:
+    """`so với cuối năm 2018 (102.182 người)`: the count in brackets is the figure at the
+    baseline date."""
+    if not text[max(piece.start, n.start - 3):n.start].rstrip().endswith("("):
+        return None
+    base = [p for p in phrases if p.kind == "baseline" and p.end <= n.start
+            and n.start - p.end < 6]
+    if not base or not base[-1].value:
+        return None
+    return base[-1].value
+
+
+def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
+              phrases: list[TimePhrase]) -> list[Reading]:
+    """A table row: the header of each column says what its numbers are."""
+    text = ctx.article.text
+    cells = piece.cells
+    if len(cells) != len(piece.header):
+        return []
+    name_cell = next((c for c in cells if regex.search(r"\p{L}{2,}", text[c.start:c.end])), None)
+    if name_cell is None:
+        return []
+    header_text = " ".join(piece.header)
+    unit_hint = 3 if regex.search(r"(?i)xã|phường|thị trấn", header_text) else None
+    mentions = [m for m in ctx.places.mentions if name_cell.start <= m.start < name_cell.end]
+    if mentions:
+        loc = ctx.places.resolve(mentions[0], prefer_level=unit_hint)
+    else:
+        loc = ctx.places.resolve_name(text[name_cell.start:name_cell.end], unit_hint)
+    if loc is None:
+        return []
+    readings = []
+    for cell, head in zip(cells, piece.header, strict=True):
+        if cell is name_cell:
+            continue
+        nums = [n for n in numbers if cell.start <= n.start < cell.end]
+        if len(nums) != 1:
+            continue
+        n = nums[0]
+        metric = _column_metric(head, n)
+        if metric is None:
+            continue
+        value = float(n.value) if metric.endswith("_rate") or metric == "plan_completion" \
+            else int(n.value)
+        date = _date_for(ctx, piece, n, phrases, metric)
+        readings.append(Reading(n, metric, value, n.qualifier, None, date, None, (loc,)))
+    return readings
+
+
+def _column_metric(header: str, n: Number) -> str | None:
+    h = header.casefold()
+    if regex.search(r"điểm|tăng|giảm|so với|chưa|stt|^tt$", h):
+        return None
+    if "kế hoạch" in h or "chỉ tiêu" in h:
+        return "plan_completion" if ("%" in h or n.percent) else "target_participants"
+    if "tỷ lệ" in h or "tỉ lệ" in h or "%" in h:
+        return "coverage_rate"
+    if "dân số" in h or "nhân khẩu" in h:
+        return "population"
+    if regex.search(r"tham gia|có thẻ|số người|số thẻ", h):
+        return "participants"
+    return None

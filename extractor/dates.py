@@ -1,0 +1,236 @@
+"""Time phrases and the article's own dates (FACTS.md, "Dates").
+
+Each phrase gets a kind that says how it dates figures:
+- `asof`   (tính đến 30/6/2022, hết tháng 9/2024, cuối năm 2020): its sentence, and later
+           sentences that have no time phrase of their own;
+- `opener` (Năm 2020, ... at the head of a clause): the same, unless a finer date of that
+           same year is already in force;
+- `point`  (any other date): its own sentence only; `now` (đến nay): the publication date;
+- `baseline` (so với cuối năm 2022): what a change is measured from, never the figure's date;
+- `event`  (Chiều ngày 12/1): the day of the reported meeting, the article's date when it
+           has no dateline; `ignore`: a decree's date, the start of a range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import regex
+
+from .data import alternation, load
+
+Y = r"(?:19|20)\d{2}"
+_DOC_BEFORE = regex.compile(
+    r"(?:\d+/\d{4}/|/[\p{Lu}Đ]+-|\bsố\s+\d|Nghị định|Quyết định|Nghị quyết|Chỉ thị|Công văn|"
+    r"Thông tư|văn bản|Luật|Kế hoạch số|Thông báo)[^,;:.()]{0,40}$", regex.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TimePhrase:
+    start: int
+    end: int
+    value: str | None  # YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY; None for `now`
+    kind: str  # asof | opener | point | now | baseline | event | ignore
+    same_period: bool = False  # "cùng kỳ năm 2021": the figure's own period, that year
+    yearless: bool = False
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> regex.Pattern:
+    roman = "|".join(sorted(load("dates")["roman"], key=len, reverse=True))
+    return regex.compile(rf"""
+        (?P<dmy>(?P<d1>\d{{1,2}})\s*(?P<sep>[/.\-])\s*(?P<m1>\d{{1,2}})\s*(?P=sep)\s*(?P<y1>{Y}))(?!\d)
+      | (?P<wdmy>ngày\s+(?P<d2>\d{{1,2}})\s+tháng\s+(?P<m2>\d{{1,2}})\s+năm\s+(?P<y2>{Y}))
+      | (?P<iso>(?P<y3>{Y})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))(?!\d)
+      | (?P<my>tháng\s+(?P<m4>\d{{1,2}})\s*(?:/|-|\s+năm\s+)\s*(?P<y4>{Y}))(?!\d)
+      | (?P<q>quý\s+(?P<qn>{roman}|[1-4])(?![\p{{L}}\d])(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y5>{Y}))?)
+      | (?P<h>(?P<hn>6|sáu)\s+tháng\s+(?P<hp>đầu|cuối)\s+năm(?:\s+(?P<y6>{Y}))?)
+      | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d]))
+      | (?P<mo>tháng\s+(?P<m8>\d{{1,2}})(?![/\d]))
+      | (?P<yr>năm\s+(?P<y9>{Y})(?!\s*[-–]\s*\d))
+    """, regex.VERBOSE | regex.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, regex.Pattern]:
+    d = load("dates")
+
+    def ending(key: str) -> regex.Pattern:
+        return regex.compile(rf"(?<!\p{{L}})(?:{alternation(d[key])})\s*$", regex.IGNORECASE)
+
+    return {
+        "asof": ending("as_of"),
+        "period": ending("period"),
+        "event": ending("event"),
+        "modifier": ending("year_modifier_before"),
+        "same_period": regex.compile(rf"(?:{alternation(d['same_period'])})\s*$", regex.IGNORECASE),
+        "baseline": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['baseline'])})(?!\p{{L}})[^,;:()]*$",
+                                  regex.IGNORECASE),
+        "now": regex.compile(
+            rf"(?<!\p{{L}})(?:{alternation([w for w in d['now'] if w != 'hiện'])})(?!\p{{L}})"
+            rf"|(?<=^|[,.:;]\s*|\s)hiện(?=\s+(?:{alternation(d['now_hien_before'])})(?!\p{{L}}))",
+            regex.IGNORECASE),
+        "range_from": regex.compile(r"(?<!\p{L})từ(?:\s+ngày)?\s*$", regex.IGNORECASE),
+    }
+
+
+def _valid(day: int | None, month: int) -> bool:
+    return 1 <= month <= 12 and (day is None or 1 <= day <= 31)
+
+
+def _value(m: regex.Match, year_for: int | None) -> tuple[str | None, bool]:
+    """The ISO-like value of a matched date; yearless forms take `year_for`."""
+    g = m.groupdict()
+    roman = load("dates")["roman"]
+    if g["dmy"] or g["wdmy"] or g["iso"]:
+        d, mo, y = (int(g[k]) for k in (("d1", "m1", "y1") if g["dmy"] else
+                                         ("d2", "m2", "y2") if g["wdmy"] else ("d3", "m3", "y3")))
+        return (f"{y}-{mo:02d}-{d:02d}", False) if _valid(d, mo) else (None, False)
+    if g["my"]:
+        mo, y = int(g["m4"]), int(g["y4"])
+        return (f"{y}-{mo:02d}", False) if _valid(None, mo) else (None, False)
+    if g["q"]:
+        n = roman.get(g["qn"].upper()) or int(g["qn"])
+        y = int(g["y5"]) if g["y5"] else year_for
+        return (f"{y}-Q{n}" if y else None), not g["y5"]
+    if g["h"]:
+        y = int(g["y6"]) if g["y6"] else year_for
+        half = 1 if g["hp"].lower() == "đầu" else 2
+        return (f"{y}-H{half}" if y else None), not g["y6"]
+    if g["dm"]:
+        d, mo = int(g["d7"]), int(g["m7"])
+        return (f"{year_for}-{mo:02d}-{d:02d}" if year_for and _valid(d, mo) else None), True
+    if g["mo"]:
+        mo = int(g["m8"])
+        return (f"{year_for}-{mo:02d}" if year_for and _valid(None, mo) else None), True
+    return g["y9"], False
+
+
+def find_time_phrases(text: str, start: int = 0, end: int | None = None,
+                      published: str | None = None, fallback_year: int | None = None,
+                      ) -> list[TimePhrase]:
+    """Time phrases in `text[start:end]`, yearless ones completed from the publication date."""
+    end = len(text) if end is None else end
+    w = _words()
+    out: list[TimePhrase] = []
+    for m in _pattern().finditer(text, start, end):
+        before = text[max(start, m.start() - 60):m.start()]
+        g = m.groupdict()
+        if g["dm"] and not (w["asof"].search(before) or w["event"].search(before)
+                            or w["period"].search(before) or w["range_from"].search(before)):
+            continue  # "9/9 xã" is a ratio, not a date
+        if g["yr"] and w["modifier"].search(before):
+            continue  # "BHYT năm 2018" names a campaign
+        year_for = _year_for(m, published, fallback_year)
+        value, yearless = _value(m, year_for)
+        if value is None and not (g["q"] or g["h"] or g["mo"] or g["dm"]):
+            continue
+        kind = _kind(text, start, m, before)
+        out.append(TimePhrase(m.start(), m.end(), value, kind,
+                              same_period=bool(w["same_period"].search(before[-25:])),
+                              yearless=yearless))
+    for m in w["now"].finditer(text, start, end):
+        if not any(p.start <= m.start() < p.end for p in out):
+            out.append(TimePhrase(m.start(), m.end(), None, "now"))
+    out.sort(key=lambda p: p.start)
+    return out
+
+
+def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
+    w = _words()
+    if _DOC_BEFORE.search(before):
+        return "ignore"
+    if w["baseline"].search(before):
+        return "baseline"
+    if w["range_from"].search(before[-12:]):
+        return "ignore"
+    if w["asof"].search(before):
+        return "asof"
+    if w["period"].search(before):
+        return "point"
+    head = text[start:m.start()]
+    line_head = regex.split(r"\n|[.!?]\s", head)[-1]
+    clause_start = not regex.search(r"[^\s,:;.(–-]", head.split(",")[-1]) if head else True
+    g = m.groupdict()
+    if (g["dm"] or g["dmy"] or g["wdmy"]) and w["event"].search(before) and len(line_head) < 20:
+        return "event"
+    if clause_start and (g["yr"] or g["q"] or g["my"] or g["h"]):
+        return "opener"
+    return "point"
+
+
+def _year_for(m: regex.Match, published: str | None, fallback_year: int | None) -> int | None:
+    """The year of a yearless date: the publication's, or the one before when that is later."""
+    if not published:
+        return fallback_year
+    pub_year = int(published[:4])
+    g = m.groupdict()
+    month = int(g["m7"] or g["m8"] or 0)
+    if month and len(published) >= 7 and month > int(published[5:7]) + 1:
+        return pub_year - 1
+    return pub_year
+
+
+def shift_year(value: str, year: int) -> str:
+    """The same period in another year: `cùng kỳ năm 2021` of 2022-06-30 is 2021-06-30."""
+    return f"{year}{value[4:]}"
+
+
+def year_of(value: str | None) -> str | None:
+    return value[:4] if value else None
+
+
+def granularity(value: str) -> int:
+    """How fine a date is: a year 1, a half or quarter 2, a month 3, a day 4."""
+    if len(value) == 4:
+        return 1
+    if value[5] in "QH":
+        return 2
+    return 3 if len(value) == 7 else 4
+
+
+_URL_DATE = [
+    regex.compile(r"[/_-](?P<y>20\d{2})[/_-]?(?P<m>0[1-9]|1[0-2])[/_-]?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"),
+    regex.compile(r"/(?P<y>20\d{2})/?(?P<m>0[1-9]|1[0-2])/"),
+]
+
+
+def parse_published(value: str | None) -> str | None:
+    """A `published` field as YYYY-MM-DD or YYYY-MM, from ISO or Vietnamese day-first forms."""
+    if not value:
+        return None
+    value = str(value).strip()
+    m = regex.match(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", value)
+    if m:
+        y, mo, d = int(m[1]), int(m[2]), m[3]
+        return f"{y}-{mo:02d}-{int(d):02d}" if d else f"{y}-{mo:02d}"
+    m = regex.search(rf"(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-]({Y})", value)
+    if m and _valid(int(m[1]), int(m[2])):
+        return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
+    m = regex.match(rf"(\d{{1,2}})[/.\-]({Y})$", value)
+    if m and _valid(None, int(m[1])):
+        return f"{m[2]}-{int(m[1]):02d}"
+    m = regex.match(rf"({Y})$", value)
+    return m[1] if m else None
+
+
+def date_from_url(url: str | None) -> str | None:
+    """`.../202004/...` or `.../2020/04/...` or `...-20200415...` in a page's address."""
+    if not url:
+        return None
+    for pat in _URL_DATE:
+        m = pat.search(url)
+        if m:
+            d = m.groupdict().get("d")
+            return f"{m['y']}-{m['m']}-{d}" if d else f"{m['y']}-{m['m']}"
+    return None
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+__all__ = ["TimePhrase", "find_time_phrases", "parse_published", "date_from_url", "shift_year",
+           "year_of", "granularity", "replace"]

@@ -1,0 +1,116 @@
+"""A number's meaning (FACTS.md metric) from the words around it, by the rules of
+`patterns/metrics.yml`, and whether a sentence speaks of BHYT at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from .data import PatternError, alternation, load
+
+FLAGS = regex.IGNORECASE | regex.VERSION1
+
+
+@dataclass(frozen=True)
+class Rule:
+    metric: str
+    kind: str
+    left: tuple[regex.Pattern, ...]
+    right: tuple[regex.Pattern, ...]
+    clause: tuple[regex.Pattern, ...]
+    target: bool | None
+    example: str | None
+
+    def holds(self, kind: str, left: str, right: str, clause: str, target: bool) -> bool:
+        if self.kind != "any" and self.kind != kind:
+            return False
+        if self.target is not None and self.target != target:
+            return False
+        return (all_or_none(self.left, lambda p: p.search(left))
+                and all_or_none(self.right, lambda p: p.match(right))
+                and all_or_none(self.clause, lambda p: p.search(clause)))
+
+
+def all_or_none(patterns: tuple[regex.Pattern, ...], test) -> bool:
+    return not patterns or any(test(p) for p in patterns)
+
+
+def _compile(value: str | list[str] | None, anchor_end: bool = False) -> tuple[regex.Pattern, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    try:
+        return tuple(regex.compile(v, FLAGS) for v in items)
+    except regex.error as e:
+        raise PatternError(f"metrics.yml: bad regex {items!r}: {e}") from None
+
+
+@lru_cache(maxsize=1)
+def rules() -> tuple[Rule, ...]:
+    out = []
+    for r in load("metrics")["rules"]:
+        out.append(Rule(r["metric"], r["kind"], _compile(r.get("left")), _compile(r.get("right")),
+                        _compile(r.get("clause")), r.get("target"), r.get("example")))
+    return tuple(out)
+
+
+def classify(kind: str, left: str, right: str, clause: str, target: bool) -> str | None:
+    """The metric of a number (`kind` percent or count), or None when it is no fact."""
+    for rule in rules():
+        if rule.holds(kind, left, right, clause, target):
+            return None if rule.metric == "skip" else rule.metric
+    return None
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict[str, regex.Pattern]:
+    m = load("metrics")
+    s = m["schemes"]
+    return {
+        "people_after": regex.compile(m["people_after"], FLAGS),
+        "target": regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['target_cues'])})(?!\p{{L}})", FLAGS),
+        "target_breaker": regex.compile("|".join(m["target_breakers"]), FLAGS),
+        "bhyt": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['bhyt'])})(?!\p{{L}})", FLAGS),
+        "other": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['other'])})(?!\p{{L}})", FLAGS),
+        "agency_after": regex.compile(s["agency_after"], regex.VERSION1),
+        "agency_before": regex.compile(s["agency_before"], FLAGS),
+        "joiner": regex.compile(rf"^{s['joiner']}$", FLAGS),
+        "participation": regex.compile(
+            rf"(?<!\p{{L}})(?:{alternation(m['participation'])})(?!\p{{L}})", FLAGS),
+    }
+
+
+@dataclass(frozen=True)
+class SchemeMention:
+    start: int
+    end: int
+    scheme: str  # bhyt | other | several
+
+
+def scheme_mentions(text: str, start: int, end: int) -> list[SchemeMention]:
+    """Where a sentence names an insurance scheme; the BHXH agency is not a scheme."""
+    p = patterns()
+    found: list[SchemeMention] = []
+    for m in p["bhyt"].finditer(text, start, end):
+        found.append(SchemeMention(m.start(), m.end(), "bhyt"))
+    for m in p["other"].finditer(text, start, end):
+        if any(f.start <= m.start() < f.end for f in found):
+            continue
+        word = m.group(0).casefold()
+        is_plain_bhxh = word in ("bhxh", "bảo hiểm xã hội", "bh xã hội")
+        if is_plain_bhxh and (p["agency_after"].match(text, m.end())
+                              or p["agency_before"].search(text[max(0, m.start() - 30):m.start()])):
+            continue
+        found.append(SchemeMention(m.start(), m.end(), "other"))
+    found.sort(key=lambda f: f.start)
+    # Schemes listed together ("BHXH, BHYT, BHTN") name a total over all of them.
+    merged: list[SchemeMention] = []
+    for f in found:
+        if merged and p["joiner"].match(text[merged[-1].end:f.start]) and (
+                merged[-1].scheme != f.scheme or merged[-1].scheme == "several"):
+            merged[-1] = SchemeMention(merged[-1].start, f.end, "several")
+        else:
+            merged.append(f)
+    return merged

@@ -1,0 +1,179 @@
+"""Numbers as Vietnamese articles write them, with their spans, scale, percent sign and hedge.
+
+`174.752` and `512,318 người` are counts; `72,49%`, `90.5%`, `1,927 triệu` carry decimals.
+A lone mark followed by exactly three digits is a thousands separator unless a percent
+sign or a scale word says it is a decimal: the locale alone cannot decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+import regex
+
+from .data import alternation, load
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Decimal
+    start: int  # span of the number with its scale word and percent sign
+    end: int
+    surface: str
+    percent: bool
+    scale: int = 1
+    qualifier: str = "exact"
+    qualifier_start: int | None = None  # where the hedge word begins, when there is one
+    range_upper: bool = False  # the "97%" of "từ 96% đến 97%"
+
+    @property
+    def people(self) -> int | float:
+        return int(self.value) if self.value == self.value.to_integral() else float(self.value)
+
+
+_DIGITS = r"\d+(?:[.,]\d+)*"
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, regex.Pattern]:
+    nums = load("numbers")
+    words = [*nums["digits"], *nums["tens_words"], nums["ten_word"], *nums["hundred_words"],
+             *nums["decimal_words"]]
+    word_alt = alternation(words)
+    scale_alt = alternation(list(nums["scales"]))
+    percent_alt = alternation(nums["percent_words"])
+    return {
+        "number": regex.compile(
+            rf"(?<![\p{{L}}\d])({_DIGITS})(?:\s*({scale_alt})(?!\p{{L}}))?(?:\s*({percent_alt}))?",
+            regex.IGNORECASE),
+        "words": regex.compile(
+            rf"(?<!\p{{L}})((?:(?:{word_alt})\s+)*(?:{word_alt}))\s+(phần\s+trăm)(?!\p{{L}})",
+            regex.IGNORECASE),
+    }
+
+
+def parse_digits(digits: str, *, decimal_hint: bool) -> Decimal:
+    """The value of `174.752`, `72,49`, `1.204.530`, `2.306,415`, `1,234.5`.
+
+    With `decimal_hint` (a percent sign or scale word follows) a lone mark is decimal.
+    """
+    marks = regex.findall(r"[.,]", digits)
+    groups = regex.split(r"[.,]", digits)
+    if not marks:
+        return Decimal(digits)
+    if len(set(marks)) == 2:
+        decimal_mark = marks[-1]
+        whole = "".join(regex.split(r"[.,]", digits[: digits.rfind(decimal_mark)]))
+        return Decimal(f"{whole}.{groups[-1]}")
+    if len(marks) > 1:  # the same mark repeated is always grouping
+        return Decimal("".join(groups))
+    head, tail = groups
+    if len(tail) != 3 or decimal_hint:
+        return Decimal(f"{head}.{tail}")
+    return Decimal(head + tail)
+
+
+def parse_number_words(words: str) -> Decimal | None:
+    """`chín mươi mốt` → 91, `một trăm` → 100, `chín mươi lăm phẩy năm` → 95.5."""
+    nums = load("numbers")
+    digits = {k.casefold(): v for k, v in nums["digits"].items()}
+    tokens = words.casefold().split()
+    if any(t in nums["decimal_words"] for t in tokens):
+        i = next(i for i, t in enumerate(tokens) if t in nums["decimal_words"])
+        whole = parse_number_words(" ".join(tokens[:i]))
+        frac = "".join(str(digits[t]) for t in tokens[i + 1:] if t in digits)
+        return None if whole is None or not frac else Decimal(f"{whole}.{frac}")
+    total, current = 0, 0
+    for t in tokens:
+        if t in digits:
+            current += digits[t]
+        elif t == nums["ten_word"]:
+            current += 10
+        elif t in nums["tens_words"]:
+            current = (current or 1) * 10
+        elif t in nums["hundred_words"]:
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return Decimal(total + current)
+
+
+def find_numbers(text: str, start: int = 0, end: int | None = None,
+                 masked: list[tuple[int, int]] = ()) -> list[Number]:
+    """Every number in `text[start:end]` outside the masked spans (dates, codes, phones)."""
+    end = len(text) if end is None else end
+    pats = _patterns()
+    scales = load("numbers")["scales"]
+    found: list[Number] = []
+    for m in pats["number"].finditer(text, start, end):
+        if any(a < m.end(1) and m.start(1) < b for a, b in masked):
+            continue
+        digits, scale_word, percent = m.group(1), m.group(2), m.group(3)
+        if regex.match(r"[.,]\d", text[m.end(1):m.end(1) + 2]):
+            continue  # a longer token (an IP, a version) the pattern cut short
+        value = parse_digits(digits, decimal_hint=bool(scale_word or percent))
+        scale = scales[scale_word.lower()] if scale_word else 1
+        found.append(Number(value=value * scale, start=m.start(), end=m.end(),
+                            surface=m.group(0), percent=bool(percent), scale=scale))
+    for m in pats["words"].finditer(text, start, end):
+        value = parse_number_words(m.group(1))
+        if value is not None and not any(n.start < m.end() and m.start() < n.end for n in found):
+            found.append(Number(value=value, start=m.start(), end=m.end(),
+                                surface=m.group(0), percent=True))
+    found.sort(key=lambda n: n.start)
+    return [_with_qualifier(text, n, found) for n in found]
+
+
+@lru_cache(maxsize=1)
+def _qualifier_patterns() -> dict[str, regex.Pattern]:
+    q = load("qualifiers")
+    before = {kind: regex.compile(rf"(?<!\p{{L}})({alternation(q[kind])})\s*(?:mức\s+)?$",
+                                  regex.IGNORECASE)
+              for kind in ("approx", "more_than", "less_than", "at_least")}
+    before["range_from"] = regex.compile(rf"(?<!\p{{L}})({alternation(q['range_from'])})\s*$",
+                                         regex.IGNORECASE)
+    before["range_to"] = regex.compile(rf"^\s*({alternation(q['range_to'])})\s*$", regex.IGNORECASE)
+    before["at_least_after"] = regex.compile(rf"\s*({alternation(q['at_least_after'])})(?!\p{{L}})",
+                                             regex.IGNORECASE)
+    return before
+
+
+def _with_qualifier(text: str, n: Number, all_numbers: list[Number]) -> Number:
+    pats = _qualifier_patterns()
+    window = text[max(0, n.start - 30):n.start]
+    # Longest hedge first across kinds: "không dưới" (at_least) must beat "dưới".
+    best: tuple[int, str] | None = None
+    for kind in ("at_least", "less_than", "more_than", "approx"):
+        m = pats[kind].search(window)
+        if m and (best is None or len(window) - m.start(1) > best[0]):
+            best = (len(window) - m.start(1), kind)
+    if best:
+        return _replace(n, qualifier=best[1], qualifier_start=n.start - best[0])
+    if pats["at_least_after"].match(text, n.end):
+        return _replace(n, qualifier="at_least")
+    m = pats["range_from"].search(window)
+    if m and _range_partner(text, n, all_numbers) is not None:
+        return _replace(n, qualifier="at_least", qualifier_start=n.start - (len(window) - m.start(1)))
+    previous = [p for p in all_numbers if p.end <= n.start]
+    if previous and pats["range_to"].match(text[previous[-1].end:n.start]):
+        lead = text[max(0, previous[-1].start - 10):previous[-1].start]
+        if pats["range_from"].search(lead):
+            return _replace(n, range_upper=True)
+    return n
+
+
+def _range_partner(text: str, n: Number, all_numbers: list[Number]) -> Number | None:
+    pats = _qualifier_patterns()
+    following = [p for p in all_numbers if p.start >= n.end]
+    if following and pats["range_to"].match(text[n.end:following[0].start]):
+        return following[0]
+    return None
+
+
+def _replace(n: Number, **changes) -> Number:
+    from dataclasses import replace
+
+    return replace(n, **changes)

@@ -1,0 +1,399 @@
+"""Places in an article: mentions in the text, and what each one is in the gazetteer.
+
+A mention is a unit word with a name (`huyện Xuân Lộc`, `TT Gia Ray`), a name in a list
+that shares one unit word (`các xã Phong Nẫm, Châu Hòa`), a bare name the article's own
+district or province contains (`Suối Cát đạt 89,83%`), a reference to the place the
+article is about (`toàn huyện`, `của xã`), or the country (`cả nước`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from . import gazetteer
+from .data import alternation, load
+from .gazetteer import Place
+from .normalize import name_key
+
+# A name: capitalized syllables joined by spaces ("Buôn Ma Thuột", "Ô Môn", "Ea Súp").
+_SYLLABLE = r"\p{Lu}[\p{Ll}\p{M}]*(?:'\p{Lu}?[\p{Ll}\p{M}]+)?"
+NAME = rf"{_SYLLABLE}(?:[ ]+{_SYLLABLE})*"
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    kind: str  # named | bare | self | country | unnamed
+    name: str | None = None
+    unit: str | None = None  # canonical unit word; None when not written
+    level: int | None = None  # for `self`: the level referred to
+    place: Place | None = None
+
+
+@dataclass(frozen=True)
+class Locality:
+    """What a fact says about its place (FACTS.md: locality, unit, province, district, code)."""
+
+    locality: str
+    unit: str | None
+    province: str | None
+    district: str | None
+    code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    level: int | None = None
+
+
+def shadow(text: str) -> str:
+    """The text with ALL-CAPS lines title-cased (same length), so names in them are seen."""
+    lines = text.split("\n")
+    out = []
+    for line in lines:
+        letters = [c for c in line if c.isalpha()]
+        upper = sum(c.isupper() for c in letters)
+        if len(letters) >= 8 and upper > 0.8 * len(letters):
+            titled = regex.sub(r"\p{L}+", lambda m: m.group(0).capitalize(), line)
+            # Unit words stay lower case, so "XÃ QUY MÔNG" reads as "xã Quy Mông".
+            titled = _unit_words_lower(titled)
+            line = titled if len(titled) == len(line) else line
+        out.append(line)
+    return "\n".join(out)
+
+
+def _unit_words_lower(line: str) -> str:
+    words = load("places")["unit_words"]
+    return regex.sub(rf"(?<!\p{{L}})({alternation(words)})(?=[ ]+\p{{Lu}})",
+                     lambda m: m.group(0).lower(), line, flags=regex.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, regex.Pattern]:
+    p = load("places")
+    unit_full = alternation(p["unit_words"])
+    unit_abbr = "|".join(regex.escape(a) for a in sorted(p["unit_abbreviations"], key=len,
+                                                          reverse=True))
+    numbered = alternation(p["numbered_units"])
+    return {
+        "named": regex.compile(
+            rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?![\p{{L}}])[ ]+"
+            rf"(?P<name>{NAME}|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
+        "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
+        "self": regex.compile(
+            rf"(?<![\p{{L}}])(?i:{alternation(p['self_reference'])})[ ]+(?P<unit>(?i:{unit_full}))"
+            rf"(?![\p{{L}}])(?![ ]+(?:\p{{Lu}}|\d))"),
+        "plural": regex.compile(
+            rf"(?<![\p{{L}}])(?i:{alternation(p['plural'])})[ ]+(?P<units>(?i:{unit_full})"
+            rf"(?:[ ]*,[ ]*(?i:{unit_full}))*)(?![\p{{L}}])"),
+        "country": regex.compile(rf"(?<![\p{{L}}])(?i:{alternation(p['country'])})(?![\p{{L}}])"),
+        "agency": regex.compile(rf"(?:{alternation(p['agency_before_country'])})[ ]*$"),
+        "name": regex.compile(rf"(?<![\p{{L}}]){NAME}(?![\p{{L}}])"),
+        "joiner": regex.compile(
+            rf"[ ]*(?:,|;|(?<![\p{{L}}])(?:và|cùng)(?![\p{{L}}]))[ ]*(?:(?i:{unit_full}|{unit_abbr})[ ]+)?"
+            rf"(?=\p{{Lu}})"),
+        "intro": regex.compile(
+            rf"[^.;:\n]{{0,40}}?(?<![\p{{L}}])(?:{alternation(p['list_intro'])})[ ]+(?=\p{{Lu}})"),
+        "unnamed": regex.compile(rf"^[ ]+(?:[^\s,;.]+[ ]+){{0,3}}?(?:{alternation(p['unnamed_set_verbs'])})"
+                                 rf"(?![\p{{L}}])"),
+    }
+
+
+def _level_for(unit: str | None) -> int | None:
+    if unit in ("xã", "phường", "thị trấn", "đặc khu"):
+        return 3
+    if unit in ("huyện", "quận", "thị xã"):
+        return 2
+    if unit == "tỉnh":
+        return 1
+    return None  # thành phố: either
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Every written mention of a place in `text` (use `shadow(text)` for all-caps lines)."""
+    pats = _patterns()
+    out: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: Mention) -> None:
+        out.append(m)
+        taken.append((m.start, m.end))
+
+    for m in pats["named"].finditer(text):
+        unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
+        add(Mention(m.start(), m.end(), "named", m.group("name"), unit, _level_for(unit)))
+        _continue_list(text, m.end(), unit, add)
+    for m in pats["plural"].finditer(text):
+        units = [gazetteer.canonical_unit(u.strip()) for u in m.group("units").split(",")]
+        unit = units[0] if len(set(units)) == 1 else None
+        rest = text[m.end():]
+        intro = pats["intro"].match(rest)
+        gap = intro.end() if intro else (1 if rest.startswith(" ") else None)
+        names_at = m.end() + gap if gap is not None else None
+        if names_at is not None and pats["name"].match(text, names_at) and not any(
+                a <= names_at < b for a, b in taken):
+            first = pats["name"].match(text, names_at)
+            add(Mention(first.start(), first.end(), "named", first.group(0), unit,
+                        _level_for(unit) or 3 if unit != "tỉnh" else 1))
+            _continue_list(text, first.end(), unit, add)
+        elif pats["unnamed"].match(rest):
+            add(Mention(m.start(), m.end(), "unnamed", unit=unit, level=_level_for(unit)))
+    for m in pats["self"].finditer(text):
+        if any(a <= m.start("unit") < b for a, b in taken):
+            continue
+        unit = gazetteer.canonical_unit(m.group("unit"))
+        add(Mention(m.start("unit"), m.end(), "self", unit=unit, level=_level_for(unit)))
+    for m in pats["country"].finditer(text):
+        if m.group(0) == "Việt Nam" and pats["agency"].search(text, max(0, m.start() - 30),
+                                                               m.start()):
+            continue
+        if not any(a <= m.start() < b for a, b in taken):
+            add(Mention(m.start(), m.end(), "country", "Việt Nam", "cả nước", 0))
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+def _continue_list(text: str, pos: int, unit: str | None, add) -> None:
+    """Names after `pos` joined by commas or `và` share the unit word before the first."""
+    pats = _patterns()
+    while True:
+        j = pats["joiner"].match(text, pos)
+        if not j:
+            return
+        n = pats["name"].match(text, j.end())
+        if not n:
+            return
+        written = text[j.start():j.end()]
+        own_unit = pats["unit"].search(written)
+        this_unit = gazetteer.canonical_unit(own_unit.group(0)) if own_unit else unit
+        add(Mention(n.start(), n.end(), "named", n.group(0), this_unit, _level_for(this_unit)))
+        unit, pos = this_unit, n.end()
+
+
+def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) -> list[Mention]:
+    """Names written without a unit word that the article's own area contains."""
+    out = []
+    spans = [(m.start, m.end) for m in taken]
+    for m in _patterns()["name"].finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in spans):
+            continue
+        words = m.group(0).split()
+        # The longest run of words that is a known name wins ("Vĩnh Thuận Tây" over "Vĩnh").
+        for i in range(len(words)):
+            for j in range(len(words), i, -1):
+                key = name_key(" ".join(words[i:j]))
+                if key in known:
+                    start = m.start() + len(" ".join(words[:i])) + (1 if i else 0)
+                    name = " ".join(words[i:j])
+                    out.append(Mention(start, start + len(name), "bare", name))
+                    break
+            else:
+                continue
+            break
+    return out
+
+
+class ArticlePlaces:
+    """The places of one article, resolved together so each informs the others."""
+
+    def __init__(self, text: str, title: str | None, date: str | None,
+                 province_hint: str | None = None) -> None:
+        self.date = date
+        shadowed = shadow(text)
+        self.mentions = find_mentions(shadowed)
+        self.province_hint = province_hint
+        self.main = self._main_place(shadowed, title)
+        self.known = self._known_names()
+        self.mentions = sorted(self.mentions + find_bare(shadowed, self.known, self.mentions),
+                               key=lambda m: m.start)
+
+    # -- the article's own place
+
+    def _candidates(self, m: Mention, province: str | None = None,
+                    district: str | None = None) -> list[Place]:
+        found = gazetteer.find(m.name, unit=m.unit, province=province, district=district,
+                               date=self.date) if m.unit else gazetteer.find(
+            m.name, province=province, district=district, date=self.date)
+        if m.level is not None:
+            found = [p for p in found if p.level == m.level] or found
+        return found
+
+    def _province_context(self) -> str | None:
+        votes: Counter[str] = Counter()
+        for m in self.mentions:
+            if m.kind != "named" or m.level == 3:
+                continue
+            found = self._candidates(m)
+            provinces = {p.province for p in found if p.level in (1, 2)}
+            if len(provinces) == 1:
+                votes[provinces.pop()] += 2 if m.level == 1 or len(found) == 1 else 1
+        if self.province_hint:
+            votes[self.province_hint] += 3
+        return votes.most_common(1)[0][0] if votes else None
+
+    def _main_place(self, text: str, title: str | None) -> Place | None:
+        self.province = self._province_context()
+        levels = Counter(m.level for m in self.mentions if m.kind == "self" and m.level)
+        named = [m for m in self.mentions if m.kind == "named" and m.name]
+        title_end = len(title) if title and text.startswith(title[:20]) else 0
+        in_title = [m for m in named if m.start < title_end]
+        prefix = regex.match(rf"[ ]*(?P<name>{NAME})[ ]*:", text)
+        resolved = self._resolve_all(named)
+        if prefix and not in_title:
+            found = gazetteer.find(prefix.group("name"), province=self.province, date=self.date)
+            same = [p for _, p in resolved if name_key(p.name) == name_key(prefix.group("name"))]
+            if same:
+                return Counter(same).most_common(1)[0][0]
+            if len(found) == 1:
+                return found[0]
+            tops = [p for p in found if p.level == 1]
+            if len(tops) == 1:
+                return tops[0]
+        for m, place in resolved:
+            if m.start < title_end:
+                return place
+        want = levels.most_common(1)[0][0] if levels else None
+        if want is None and any(m.kind == "country" for m in self.mentions):
+            return gazetteer.COUNTRY
+        pool = [p for _, p in resolved if want is None or p.level == want
+                or (want == 2 and p.unit == "thành phố")]
+        if pool:
+            return Counter(pool).most_common(1)[0][0]
+        if want == 0:
+            return gazetteer.COUNTRY
+        communes = [m.name for m in self.mentions if m.kind == "named" and m.level == 3]
+        communes += [m.group(0) for m in _patterns()["name"].finditer(text)]
+        district = gazetteer.infer_district([c for c in communes if c], province=self.province,
+                                            date=self.date)
+        if district:
+            return district
+        if want == 1 and self.province:
+            return gazetteer.province(self.province, self.date)
+        return None
+
+    def _resolve_all(self, named: list[Mention]) -> list[tuple[Mention, Place]]:
+        """Districts and provinces first; then communes inside the districts the article names
+        ("Xã Hòa Bình (Chi Lăng)": four communes of Lạng Sơn share that name)."""
+        resolved: list[tuple[Mention, Place]] = []
+        pending: list[Mention] = []
+        for m in named:
+            place = self._resolve_named(m, self.province, None)
+            if place:
+                resolved.append((m, place))
+            elif m.level != 1 and m.level != 2:
+                pending.append(m)
+        districts = {p for _, p in resolved if p.level == 2}
+        for m in pending:
+            found = {p for d in districts
+                     for p in self._candidates(m, d.province, d.name) if p.level == 3}
+            if len(found) == 1:
+                resolved.append((m, found.pop()))
+        resolved.sort(key=lambda mp: mp[0].start)
+        return resolved
+
+    def _known_names(self) -> dict[str, list[Place]]:
+        """Units inside the article's own district and province, by name key."""
+        areas: list[Place] = []
+        if self.main is not None:
+            areas.append(self.main)
+            if self.main.level == 3 and self.main.district:
+                areas += gazetteer.find(self.main.district, level=2, province=self.main.province,
+                                        date=self.date)
+            if self.main.level >= 2 and self.main.province:
+                top = gazetteer.province(self.main.province, self.date)
+                areas += [top] if top else []
+        known: dict[str, list[Place]] = {}
+        for area in areas:
+            for child in gazetteer.children(area, self.date):
+                known.setdefault(name_key(child.name), []).append(child)
+        return known
+
+    # -- each mention
+
+    def _resolve_named(self, m: Mention, province: str | None, district: str | None,
+                       ) -> Place | None:
+        for prov, dist in ((province, district), (province, None), (None, None)):
+            found = self._candidates(m, prov, dist)
+            if len(found) == 1:
+                return found[0]
+            if found and m.level == 1:
+                return found[0]
+            if len(found) > 1:
+                return None
+        return None
+
+    def resolve_name(self, written: str, prefer_level: int | None = None) -> Locality | None:
+        """A name written alone, as in a table's first column ("Nàng Mau", "Toàn huyện")."""
+        unit, name = gazetteer.split_unit(written.strip())
+        if not regex.fullmatch(NAME, name):
+            return None
+        level = _level_for(unit) if unit else prefer_level
+        return self.resolve(Mention(0, 0, "named" if unit else "bare", name, unit, level),
+                            prefer_level=prefer_level)
+
+    def resolve(self, m: Mention, prefer_level: int | None = None) -> Locality | None:
+        """The locality a mention stands for in this article."""
+        main = self.main
+        if m.kind == "country":
+            return Locality("Việt Nam", "cả nước", None, None, None, level=0)
+        if m.kind == "unnamed":
+            return None
+        if m.kind == "self":
+            return self._at_level(m.level, m.unit)
+        district = None
+        if main is not None:
+            district = main.name if main.level == 2 else main.district
+        province = main.province if main is not None else self.province
+        if m.kind == "bare":
+            cands = self.known.get(name_key(m.name), [])
+            if prefer_level is not None:
+                cands = [c for c in cands if c.level == prefer_level] or cands
+            if main is not None and name_key(main.name) == name_key(m.name) and (
+                    prefer_level is None or main.level == prefer_level):
+                return _locality(main)
+            if not cands and main is not None:
+                cands = gazetteer.find(m.name, level=prefer_level, province=province,
+                                       district=district if prefer_level == 3 else None,
+                                       date=self.date)
+            if len(cands) == 1:
+                return _locality(cands[0])
+            place = None
+        else:
+            place = self._resolve_named(m, province, district if m.level != 2 else None)
+            if place is None and m.level is None and m.unit == "thành phố":
+                place = self._resolve_named(Mention(m.start, m.end, m.kind, m.name, m.unit, 1),
+                                            province, None)
+        if place is not None:
+            return _locality(place)
+        level = m.level or 3
+        return Locality(m.name, m.unit, province,
+                        district if level == 3 and gazetteer.era(self.date) == "legacy" else None,
+                        level=level)
+
+    def _at_level(self, level: int | None, unit: str | None) -> Locality | None:
+        main = self.main
+        if main is None:
+            return None
+        if level is None:  # "toàn thành phố": the main place if it is a city
+            return _locality(main) if main.unit == "thành phố" or main.level <= 2 else None
+        if main.level == level or (unit == main.unit):
+            return _locality(main)
+        if level == 1 and main.province:
+            top = gazetteer.province(main.province, self.date)
+            return _locality(top) if top else None
+        if level == 2 and main.level == 3 and main.district:
+            found = gazetteer.find(main.district, level=2, province=main.province, date=self.date)
+            return _locality(found[0]) if len(found) == 1 else None
+        return None
+
+    def default(self) -> Locality | None:
+        return _locality(self.main) if self.main is not None else None
+
+
+def _locality(p: Place) -> Locality:
+    if p.level == 0:
+        return Locality("Việt Nam", "cả nước", None, None, None, level=0)
+    return Locality(p.name, p.unit, p.province, p.district, p.code, p.lat, p.lon, p.level)

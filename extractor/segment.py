@@ -1,0 +1,107 @@
+"""The article cut into the pieces facts are read from: sentences, list items, table rows.
+
+Each piece keeps its span in the article's text. A list item remembers the line that
+introduced its list ("Kết quả tại một số địa phương:"), a table row its header, so that
+the cues of the introduction apply to every item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from .data import alternation, load
+
+
+@dataclass(frozen=True)
+class Cell:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Piece:
+    start: int
+    end: int
+    paragraph: int
+    kind: str = "sentence"  # sentence | item | row | title
+    intro: tuple[int, int] | None = None  # the line introducing a list or table
+    cells: tuple[Cell, ...] = ()  # for rows
+    header: tuple[str, ...] = ()  # for rows: the header cell of each column
+
+
+_LIST_MARK = regex.compile(r"^[ \t]*(?:[-–—•+*▪●■►]|\d{1,2}[.)](?!\d))[ \t]+")
+_SENTENCE_END = regex.compile(
+    r"(?<=[.!?…])(?<!\b(?:TP|TT|TX|Q|P|Th|ThS|TS|BS|PGS|GS|St|Tp|TW|NĐ)\.)[\"”’)]*[ \t]+"
+    r"(?=[\"“‘(]?[\p{Lu}\d])")
+
+
+@lru_cache(maxsize=1)
+def _noise() -> dict[str, regex.Pattern]:
+    n = load("noise")
+    return {
+        "end": regex.compile(rf"^[ \t]*(?:{alternation(n['end_markers'])})", regex.IGNORECASE),
+        "skip": regex.compile("|".join(n["skip_lines"]), regex.IGNORECASE),
+    }
+
+
+def _is_row(line: str) -> bool:
+    return line.count("\t") >= 2 or (line.strip().startswith("|") and line.strip().endswith("|"))
+
+
+def _cells(text: str, start: int, end: int) -> tuple[Cell, ...]:
+    line = text[start:end]
+    sep = "\t" if "\t" in line else "|"
+    out = []
+    pos = start
+    for part in line.split(sep):
+        a = pos + (len(part) - len(part.lstrip()))
+        b = pos + len(part.rstrip())
+        if b > a:
+            out.append(Cell(a, b))
+        pos += len(part) + 1
+    return tuple(out)
+
+
+def segment(text: str) -> list[Piece]:
+    """Pieces of the article in reading order; site furniture and trailing boilerplate dropped."""
+    noise = _noise()
+    pieces: list[Piece] = []
+    pos = 0
+    intro: tuple[int, int] | None = None
+    header: tuple[str, ...] = ()
+    body_chars = 0
+    for number, line in enumerate(text.split("\n")):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if body_chars > 300 and noise["end"].match(line):
+            break
+        if len(stripped) < 120 and noise["skip"].search(line):
+            continue
+        if _is_row(line):
+            cells = _cells(text, start, end)
+            if regex.fullmatch(r"[\s|:\-–]+", line):
+                continue
+            if not header or not any(regex.search(r"\d", text[c.start:c.end]) for c in cells):
+                header = tuple(text[c.start:c.end] for c in cells)
+                continue
+            pieces.append(Piece(start, end, number, "row", intro, cells, header))
+            continue
+        header = ()
+        if _LIST_MARK.match(line):
+            pieces.append(Piece(start, end, number, "item", intro))
+            continue
+        intro = (start, end) if stripped.endswith(":") or "như sau" in stripped else None
+        kind = "title" if not pieces and body_chars == 0 else "sentence"
+        body_chars += len(stripped)
+        s = start
+        for m in _SENTENCE_END.finditer(text, start, end):
+            pieces.append(Piece(s, m.start(), number, kind))
+            s = m.end()
+        pieces.append(Piece(s, end, number, kind))
+    return pieces

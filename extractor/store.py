@@ -1,0 +1,315 @@
+"""Articles and facts into SQLite, idempotently, one article per transaction.
+
+An article's id is a hash of its source and its text, so a re-run finds an
+unchanged article by id and skips it (no extraction, no write), while a
+changed article has its old row, search entry and facts replaced in one
+transaction. A build killed at any point leaves every article with all or
+none of its facts.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from .model import Article, Fact, ReadFailure
+from .normalize import ascii_fold
+from .read import read_inputs
+
+# Columns of `facts` that come straight from a fact (FACTS.md); the rest are derived here.
+FACT_COLUMNS = (
+    "source", "locality", "unit", "province", "district", "date", "metric", "value",
+    "qualifier", "group", "evidence", "start", "end", "surface", "baseline", "code",
+    "lat", "lon",
+)
+
+RATE_METRICS = ("coverage_rate", "target_rate", "participants_change_pct", "plan_completion")
+
+# Hand-written DDL rather than sqlite-utils' create(): NUMERIC keeps 174752 an
+# integer and 72.49 a real in one column, and the view and FTS table need SQL anyway.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    title TEXT,
+    published TEXT,
+    url TEXT,
+    form TEXT,
+    text TEXT NOT NULL,
+    chars INTEGER
+);
+-- Holds its own copy of the text (not external content) so the folded column
+-- never shows in the articles table. rowid = articles.rowid.
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, text, folded, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS facts (
+    id TEXT PRIMARY KEY,
+    article_id TEXT REFERENCES articles(id),
+    source TEXT NOT NULL,
+    locality TEXT,
+    unit TEXT,
+    province TEXT,
+    district TEXT,
+    date TEXT,
+    period_end TEXT,
+    metric TEXT NOT NULL,
+    value NUMERIC NOT NULL,
+    qualifier TEXT,
+    "group" TEXT,
+    evidence TEXT,
+    evidence_start INTEGER,
+    start INTEGER,
+    "end" INTEGER,
+    surface TEXT,
+    baseline TEXT,
+    code TEXT,
+    lat REAL,
+    lon REAL,
+    extra TEXT
+);
+CREATE INDEX IF NOT EXISTS facts_article ON facts(article_id);
+CREATE INDEX IF NOT EXISTS facts_source ON facts(source);
+CREATE INDEX IF NOT EXISTS facts_place ON facts(province, locality, unit);
+CREATE INDEX IF NOT EXISTS facts_metric ON facts(metric, period_end);
+CREATE TABLE IF NOT EXISTS failures (
+    source TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    error TEXT NOT NULL,
+    time TEXT NOT NULL,
+    PRIMARY KEY (source, stage)
+);
+-- One row per place and date with its figures side by side; group-specific
+-- figures (học sinh, hộ gia đình) are not the place's own and stay out.
+CREATE VIEW IF NOT EXISTS records AS
+SELECT locality, unit, district, province, max(code) AS code, date,
+       max(period_end) AS period_end,
+       max(CASE WHEN metric = 'participants' THEN value END) AS participants,
+       max(CASE WHEN metric = 'population' THEN value END) AS population,
+       max(CASE WHEN metric = 'coverage_rate' THEN value END) AS coverage_rate,
+       max(CASE WHEN metric = 'target_rate' THEN value END) AS target_rate,
+       max(CASE WHEN metric = 'target_participants' THEN value END) AS target_participants,
+       count(*) AS facts,
+       group_concat(DISTINCT source) AS sources
+FROM facts
+WHERE "group" IS NULL
+GROUP BY locality, unit, district, province, date;
+CREATE VIEW IF NOT EXISTS localities AS
+SELECT locality, unit, district, province, max(code) AS code,
+       count(*) AS facts, count(DISTINCT source) AS articles,
+       min(period_end) AS first_date, max(period_end) AS last_date
+FROM facts
+GROUP BY locality, unit, district, province;
+"""
+
+
+class FactFormatError(ValueError):
+    """A fact record that cannot be loaded; the message names the line."""
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    facts: int = 0
+    failed: int = 0
+
+
+def open_db(path: str) -> Database:
+    """The database at `path`, created if new, in WAL mode so the site reads while we write."""
+    db = Database(path)
+    db.enable_wal()
+    db.conn.executescript(SCHEMA)
+    return db
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha1(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def article_id(article: Article) -> str:
+    return _hash(article.source, article.text)
+
+
+def fact_id(owner: str, fact: dict) -> str:
+    """Stable across re-runs: the article, the number's span, what it means and where.
+
+    Gold and hand-made facts have no span, so their value stands in for it.
+    """
+    span = (fact.get("start"), fact.get("end"))
+    if span == (None, None):
+        span = (fact.get("value"),)
+    return _hash(owner, fact.get("metric"), *span, fact.get("locality"), fact.get("unit"),
+                 fact.get("date"), fact.get("group"))
+
+
+_DATE = re.compile(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?$")
+
+
+def period_end(date: str | None) -> str | None:
+    """The last day a FACTS.md date covers (`2019-Q2` → `2019-06-30`), for sorting and charts."""
+    m = _DATE.match(date or "")
+    if not m:
+        return None
+    year, month, day, quarter, half = m.groups()
+    if day:
+        return date
+    if quarter:
+        month = str(int(quarter) * 3)
+    elif half:
+        month = str(int(half) * 6)
+    elif not month:
+        month = "12"
+    last = calendar.monthrange(int(year), int(month))[1]
+    return f"{year}-{int(month):02d}-{last:02d}"
+
+
+def _evidence_start(text: str | None, fact: dict) -> int | None:
+    """Where the evidence sentence sits in the article: the occurrence holding the number."""
+    evidence, start, end = fact.get("evidence"), fact.get("start"), fact.get("end")
+    if not (text and evidence) or start is None or end is None:
+        return None
+    pos = text.rfind(evidence, 0, start + len(evidence))  # the last one starting by `start`
+    return pos if pos >= 0 and pos + len(evidence) >= end else None
+
+
+def fact_row(fact: dict, *, article: str | None, text: str | None) -> dict:
+    """The `facts` row of one fact dict; fields outside the schema go to `extra` as JSON."""
+    row = {k: fact.get(k) for k in FACT_COLUMNS}
+    extra = {k: v for k, v in fact.items() if k not in FACT_COLUMNS and k != "optional"}
+    row.update(
+        id=fact_id(article or fact["source"], fact),
+        article_id=article,
+        period_end=period_end(fact.get("date")),
+        evidence_start=_evidence_start(text, fact),
+        extra=json.dumps(extra, ensure_ascii=False) if extra else None,
+    )
+    return row
+
+
+def _stored(db: Database, source: str) -> tuple[str, int] | None:
+    """The (id, rowid) of the article stored under `source`, if any."""
+    return db.execute("SELECT id, rowid FROM articles WHERE source = ?", [source]).fetchone()
+
+
+def _delete_source(db: Database, source: str) -> None:
+    stored = _stored(db, source)
+    db.execute("DELETE FROM facts WHERE source = ?", [source])
+    if stored:
+        db.execute("DELETE FROM articles_fts WHERE rowid = ?", [stored[1]])
+        db.execute("DELETE FROM articles WHERE rowid = ?", [stored[1]])
+
+
+def save_article(db: Database, article: Article, facts: Iterable[Fact]) -> int:
+    """Store one article and its facts in one transaction, replacing what `source` had.
+
+    Returns the number of facts stored.
+    """
+    aid = article_id(article)
+    rows = [fact_row(f.to_dict(), article=aid, text=article.text) for f in facts]
+    with db.atomic():
+        _delete_source(db, article.source)
+        db["articles"].insert({
+            "id": aid, "source": article.source, "title": article.title,
+            "published": article.published, "url": article.url, "form": article.form,
+            "text": article.text, "chars": len(article.text),
+        })
+        folded = ascii_fold(f"{article.title or ''}\n{article.text}")
+        db.execute(
+            "INSERT INTO articles_fts (rowid, title, text, folded) "
+            "SELECT rowid, title, text, ? FROM articles WHERE id = ?", [folded, aid])
+        db["facts"].insert_all(rows, pk="id", replace=True)
+        db.execute("DELETE FROM failures WHERE source = ?", [article.source])
+    return len(rows)
+
+
+def record_failure(db: Database, failure: ReadFailure) -> None:
+    """Keep the latest error of each source and stage; an unchanged error rewrites nothing."""
+    with db.atomic():
+        db.execute(
+            "INSERT INTO failures (source, stage, error, time) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source, stage) DO UPDATE SET error = excluded.error, "
+            "time = excluded.time WHERE error != excluded.error",
+            [failure.source, failure.stage, failure.error,
+             datetime.now(UTC).isoformat(timespec="seconds")])
+
+
+def build(db: Database, paths: Iterable[str], *,
+          extract: Callable[[Article], list[Fact]], max_bytes: int,
+          on_failure: Callable[[ReadFailure], None] = lambda f: None) -> BuildReport:
+    """Read, extract and store every article in `paths`; unchanged articles are skipped."""
+    report = BuildReport()
+    seen: set[str] = set()
+    for item in read_inputs(paths, max_bytes=max_bytes):
+        if isinstance(item, Article) and item.source in seen:
+            # Two inputs with one source would replace each other on every run.
+            item = ReadFailure(item.source, "another input already has this source name")
+        if isinstance(item, ReadFailure):
+            report.failed += 1
+            record_failure(db, item)
+            on_failure(item)
+            continue
+        seen.add(item.source)
+        stored = _stored(db, item.source)
+        if stored and stored[0] == article_id(item):
+            report.unchanged += 1
+            continue
+        try:
+            facts = extract(item)
+        except Exception as e:  # one article's bug must not stop the batch
+            failure = ReadFailure(item.source, f"{type(e).__name__}: {e}", stage="extract")
+            report.failed += 1
+            record_failure(db, failure)
+            on_failure(failure)
+            continue
+        report.facts += save_article(db, item, facts)
+        if stored:
+            report.replaced += 1
+        else:
+            report.added += 1
+    return report
+
+
+def read_facts_jsonl(lines: Iterable[str]) -> Iterator[dict]:
+    """Fact dicts from JSON Lines, checked for the fields a row needs."""
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            fact = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise FactFormatError(f"line {n}: not valid JSON ({e.msg})") from None
+        if not isinstance(fact, dict):
+            raise FactFormatError(f"line {n}: not a JSON object")
+        missing = [k for k in ("source", "metric", "value") if fact.get(k) is None]
+        if missing:
+            raise FactFormatError(f"line {n}: no {', '.join(missing)}")
+        yield fact
+
+
+def load_facts(db: Database, facts: Iterable[dict]) -> int:
+    """Load facts made elsewhere: each source's facts replace what it had, in one transaction."""
+    by_source: dict[str, list[dict]] = {}
+    for fact in facts:
+        by_source.setdefault(fact["source"], []).append(fact)
+    for source, group in by_source.items():
+        stored = db.execute("SELECT id, text FROM articles WHERE source = ?",
+                            [source]).fetchone()
+        aid, text = stored if stored else (None, None)
+        rows = [fact_row(f, article=aid, text=text) for f in group]
+        with db.atomic():
+            # Facts loaded before with the same id are updated in place, so a re-load
+            # of the same file leaves every row as it was.
+            db.execute("DELETE FROM facts WHERE source = ? AND id NOT IN "
+                       "(SELECT value FROM json_each(?))", [source, json.dumps(
+                           [r["id"] for r in rows])])
+            db["facts"].upsert_all(rows, pk="id")
+    return sum(len(g) for g in by_source.values())
