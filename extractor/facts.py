@@ -26,7 +26,7 @@ from .dates import (
 )
 from .metrics import classify, patterns, scheme_mentions
 from .model import Article, Fact
-from .numbers import Number, find_numbers
+from .numbers import Number, find_numbers, implied_percent
 from .places import ArticlePlaces, Locality, Mention
 from .segment import Piece, segment
 
@@ -85,10 +85,28 @@ class Context:
 def extract(article: Article) -> list[Fact]:
     """Every BHYT statistic in the article, as facts with their provenance."""
     ctx = _context(article)
-    facts: list[Fact] = []
+    found: list[tuple[Fact, str]] = []
     for piece in segment(article.text):
-        facts.extend(_read_piece(ctx, piece))
-    return facts
+        found.extend((f, piece.kind) for f in _read_piece(ctx, piece))
+    return _dedupe(found)
+
+
+def _dedupe(found: list[tuple[Fact, str]]) -> list[Fact]:
+    """One fact per place, metric, value, group, date and hedge: a headline or a duplicated
+    lead restating a body figure adds nothing. The body's wording is kept as evidence."""
+    def key(f: Fact) -> tuple:
+        return (f.locality, f.unit, f.metric, f.value, f.group, f.date, f.qualifier)
+
+    body = {key(f) for f, kind in found if kind != "title"}
+    seen: set = set()
+    out = []
+    for f, kind in found:
+        k = key(f)
+        if k in seen or (kind == "title" and k in body):
+            continue
+        seen.add(k)
+        out.append(f)
+    return out
 
 
 # ------------------------------------------------------------------ article context
@@ -122,14 +140,28 @@ def _context(article: Article) -> Context:
 
 
 def _dateline(text: str) -> str | None:
-    """The publication date printed near the top: a short line with a full date."""
-    for line in text.split("\n")[:8]:
+    """The publication date printed near the top: a short line with a full date.
+
+    A site header may print today's date above the article; a candidate more than a
+    year after every date the article itself mentions is such a stale header.
+    """
+    head = text.split("\n")[:10]
+    candidates = []
+    for line in head:
         if len(line) > 140:
             continue
         for p in find_time_phrases(line):
             if p.value and len(p.value) == 10 and p.kind in ("point", "event", "opener"):
-                return p.value
-    return None
+                candidates.append(p.value)
+                break
+    if not candidates:
+        return None
+    body = [p.value for p in find_time_phrases(text, len("\n".join(head)))
+            if p.value and not p.yearless and p.kind != "ignore"]
+    latest = max(body) if body else None
+    fresh = [c for c in candidates if latest is None or c[:4] <= str(int(latest[:4]) + 1)]
+    # Several dates above the body: the one nearest the body is the article's own.
+    return (fresh or candidates)[-1]
 
 
 def _event_date(text: str, year: int | None) -> str | None:
@@ -224,7 +256,8 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
     # "phường Buôn Ma Thuột đạt 96,35%" in a paragraph after the BHYT figures.
     named = [m for m in ctx.places.mentions if piece.start <= m.start < n.start
              and m.kind in ("named", "bare")]
-    if named and ctx.last_scheme == "bhyt" and n.percent:
+    if named and n.percent and (ctx.last_scheme == "bhyt"
+                                or (ctx.last_scheme is None and ctx.bhyt_article)):
         return "bhyt"
     return None
 
@@ -238,7 +271,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
                    phrases: list[TimePhrase]) -> list[Reading]:
     text = ctx.article.text
     schemes = scheme_mentions(text, piece.start, piece.end)
-    mentions = [m for m in ctx.places.mentions if piece.start <= m.start < piece.end]
+    mentions = [m for m in ctx.places.mentions
+                if piece.start <= m.start < piece.end and m.kind != "locator"]
     intro_text = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
     readings: list[Reading] = []
     prev_end = piece.start
@@ -246,11 +280,13 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
     for i, n in enumerate(numbers):
         nxt = numbers[i + 1] if i + 1 < len(numbers) else None
         prv = numbers[i - 1] if i else None
-        kind = "percent" if n.percent else "count"
         lead = n.qualifier_start if n.qualifier_start is not None else n.start
         left = text[prev_end:lead]
         right = text[n.end:min(piece.end, n.end + 80)]
         clause = text[_clause_start(text, piece.start, lead):lead]
+        if not n.percent and _implied_percent(n, left, right):
+            n = implied_percent(n)
+        kind = "percent" if n.percent else "count"
         target = _target_mode(text, piece, n) or bool(
             intro_text and patterns()["target"].search(intro_text))
         ratio_denominator = prv is not None and not prv.percent and _RATIO.match(
@@ -268,7 +304,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         elif ratio_numerator:
             metric = "participants" if not target else "target_participants"
         else:
-            metric = classify(kind, left, right, clause, target)
+            metric = classify(kind, left, right, clause, target,
+                              previous.metric if previous and previous.number is prv else None)
         if metric is None:
             continue
         scheme = _scheme_for(ctx, piece, n, schemes)
@@ -299,6 +336,18 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         ctx.topic[piece.paragraph] = schemes[-1].scheme
         ctx.last_scheme = schemes[-1].scheme
     return readings
+
+
+def _implied_percent(n: Number, left: str, right: str) -> bool:
+    """`đạt 97,45 kế hoạch`, `tỷ lệ bao phủ đạt được 88,12.`: a rate whose % sign fell off."""
+    p = patterns()
+    if n.scale != 1 or n.value > 200 or patterns()["people_after"].match(right):
+        return False
+    plan = regex.match(r"\s*(?:kế\s+hoạch|KH\b|chỉ\s+tiêu)", right, regex.IGNORECASE) and regex.search(
+        r"(?<!\p{L})(?:đạt|bằng|đạt\s+được|hoàn\s+thành)\s*$", left, regex.IGNORECASE)
+    decimal = regex.search(r"[.,]\d{1,2}$", n.surface) is not None
+    return bool(plan) or (decimal and p["implied_percent_right"].match(right) is not None
+                          and p["implied_percent_clause"].search(left) is not None)
 
 
 def _clause_start(text: str, start: int, end: int) -> int:

@@ -21,12 +21,16 @@ class Rule:
     right: tuple[regex.Pattern, ...]
     clause: tuple[regex.Pattern, ...]
     target: bool | None
+    after: str | None
     example: str | None
 
-    def holds(self, kind: str, left: str, right: str, clause: str, target: bool) -> bool:
+    def holds(self, kind: str, left: str, right: str, clause: str, target: bool,
+              after: str | None = None) -> bool:
         if self.kind != "any" and self.kind != kind:
             return False
         if self.target is not None and self.target != target:
+            return False
+        if self.after is not None and self.after != after:
             return False
         return (all_or_none(self.left, lambda p: p.search(left))
                 and all_or_none(self.right, lambda p: p.match(right))
@@ -52,14 +56,19 @@ def rules() -> tuple[Rule, ...]:
     out = []
     for r in load("metrics")["rules"]:
         out.append(Rule(r["metric"], r["kind"], _compile(r.get("left")), _compile(r.get("right")),
-                        _compile(r.get("clause")), r.get("target"), r.get("example")))
+                        _compile(r.get("clause")), r.get("target"), r.get("after"),
+                        r.get("example")))
     return tuple(out)
 
 
-def classify(kind: str, left: str, right: str, clause: str, target: bool) -> str | None:
-    """The metric of a number (`kind` percent or count), or None when it is no fact."""
+def classify(kind: str, left: str, right: str, clause: str, target: bool,
+             after: str | None = None) -> str | None:
+    """The metric of a number (`kind` percent or count), or None when it is no fact.
+
+    `after` is the metric of the number just before it in the sentence, if any.
+    """
     for rule in rules():
-        if rule.holds(kind, left, right, clause, target):
+        if rule.holds(kind, left, right, clause, target, after):
             return None if rule.metric == "skip" else rule.metric
     return None
 
@@ -70,6 +79,8 @@ def patterns() -> dict[str, regex.Pattern]:
     s = m["schemes"]
     return {
         "people_after": regex.compile(m["people_after"], FLAGS),
+        "implied_percent_right": regex.compile(m["implied_percent_right"], FLAGS),
+        "implied_percent_clause": regex.compile(m["implied_percent_clause"], FLAGS),
         "target": regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['target_cues'])})(?!\p{{L}})", FLAGS),
         "target_breaker": regex.compile("|".join(m["target_breakers"]), FLAGS),
         "bhyt": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['bhyt'])})(?!\p{{L}})", FLAGS),

@@ -127,6 +127,13 @@ def find_numbers(text: str, start: int = 0, end: int | None = None,
     return [_with_qualifier(text, n, found) for n in found]
 
 
+def implied_percent(n: Number) -> Number:
+    """The number read as a percentage whose sign the writer left out (`đạt 97,45 kế hoạch`)."""
+    digits = regex.match(_DIGITS, n.surface)
+    value = parse_digits(digits.group(0), decimal_hint=True) if digits else n.value
+    return _replace(n, value=value, percent=True)
+
+
 @lru_cache(maxsize=1)
 def _qualifier_patterns() -> dict[str, regex.Pattern]:
     q = load("qualifiers")

@@ -153,6 +153,18 @@ def find_mentions(text: str) -> list[Mention]:
         if not any(a <= m.start() < b for a, b in taken):
             add(Mention(m.start(), m.end(), "country", "Việt Nam", "cả nước", 0))
     out.sort(key=lambda x: x.start)
+    return _mark_locators(text, out)
+
+
+def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
+    """`xã Hòa Bình, huyện Chi Lăng`, `xã Hàm Yên (tỉnh Tuyên Quang)`: a wider unit written
+    right after a place says where that place lies; it is not what the figure is about."""
+    out = list(mentions)
+    for i in range(1, len(out)):
+        a, b = out[i - 1], out[i]
+        if (a.kind == "named" and b.kind == "named" and a.level and b.level and b.level < a.level
+                and regex.fullmatch(r"\s*[,(\-–]\s*", text[a.end:b.start])):
+            out[i] = Mention(b.start, b.end, "locator", b.name, b.unit, b.level)
     return out
 
 
@@ -214,12 +226,17 @@ class ArticlePlaces:
 
     def _candidates(self, m: Mention, province: str | None = None,
                     district: str | None = None) -> list[Place]:
-        found = gazetteer.find(m.name, unit=m.unit, province=province, district=district,
-                               date=self.date) if m.unit else gazetteer.find(
-            m.name, province=province, district=district, date=self.date)
-        if m.level is not None:
-            found = [p for p in found if p.level == m.level] or found
-        return found
+        """Units the mention may be. A name written on into other capitalized words
+        ("xã Tân Hòa Tây Ninh") falls back to its longest leading part that is a unit."""
+        words = m.name.split()
+        for n in range(len(words), 0 if m.unit else 1, -1):
+            found = gazetteer.find(" ".join(words[:n]), unit=m.unit, province=province,
+                                   district=district, date=self.date)
+            if m.level is not None:
+                found = [p for p in found if p.level == m.level] or found
+            if found:
+                return found
+        return []
 
     def _province_context(self) -> str | None:
         votes: Counter[str] = Counter()
@@ -237,7 +254,7 @@ class ArticlePlaces:
     def _main_place(self, text: str, title: str | None) -> Place | None:
         self.province = self._province_context()
         levels = Counter(m.level for m in self.mentions if m.kind == "self" and m.level)
-        named = [m for m in self.mentions if m.kind == "named" and m.name]
+        named = [m for m in self.mentions if m.kind in ("named", "locator") and m.name]
         title_end = len(title) if title and text.startswith(title[:20]) else 0
         in_title = [m for m in named if m.start < title_end]
         prefix = regex.match(rf"[ ]*(?P<name>{NAME})[ ]*:", text)

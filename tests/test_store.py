@@ -268,7 +268,7 @@ def assert_sound(db: Path) -> sqlite3.Connection:
 
 def test_killed_build_leaves_each_article_with_all_or_none_of_its_facts(
         shared: Path, tmp_path: Path) -> None:
-    corpus = make_corpus(shared, tmp_path / "corpus", 3000)
+    corpus = make_corpus(shared, tmp_path / "corpus", 600)
     full, killed = tmp_path / "full.db", tmp_path / "killed.db"
     run("build", str(corpus), "--db", str(full))
     expected = dict(sqlite3.connect(full).execute(
