@@ -56,6 +56,7 @@ def build(paths: tuple[str, ...], db_path: str, max_bytes: int) -> None:
 
     Example: bhyt build corpus/ --db bhyt.db
     """
+    from .audit import audit_db
     from .facts import extract as extract_facts
     from .read import expand_paths
     from .store import build as build_db
@@ -63,14 +64,20 @@ def build(paths: tuple[str, ...], db_path: str, max_bytes: int) -> None:
 
     files = list(expand_paths(paths))
     failures = []  # printed after the bar, which would garble lines printed beside it
+    db = open_db(db_path)
     with click.progressbar(files, label="Building", file=sys.stderr) as bar:
-        report = build_db(open_db(db_path), bar, extract=extract_facts, max_bytes=max_bytes,
+        report = build_db(db, bar, extract=extract_facts, max_bytes=max_bytes,
                           on_failure=failures.append)
     for f in failures:
         click.echo(f"error: {f.source}: {f.stage}: {f.error}", err=True)
+    verdicts = audit_db(db)
+    inconsistent = sum(v.status == "inconsistent" for v in verdicts)
     click.echo(f"{report.added} articles added, {report.replaced} replaced, "
                f"{report.unchanged} unchanged, {report.failed} failed; "
-               f"{report.facts} facts stored", err=True)
+               f"{report.facts} facts stored; {len(verdicts)} checks, "
+               f"{inconsistent} inconsistent", err=True)
+    if report.failed:
+        sys.exit(1)
 
 
 @cli.command()

@@ -427,9 +427,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     m = groups.match(right.lstrip()) or groups.match(head)
     if m:
         return m.group(0)
-    m = None
-    for m in groups.finditer(left):
-        pass
+    m = next(reversed(list(groups.finditer(left))), None)  # the group named last before it
     if m is not None and not regex.search(r"[,;]", left[m.end():]):
         return m.group(0) if not stop.search(left[m.start():]) else None
     if previous is not None and metric in ("participants_change", "participants_change_pct",

@@ -18,6 +18,8 @@ from .normalize import normalize_text
 
 ARTICLE_SUFFIXES = {".txt", ".html", ".htm", ".jsonl"}
 DEFAULT_MAX_BYTES = 20_000_000
+# A page whose main text has fewer words than this is a menu or an error page.
+MIN_ARTICLE_WORDS = 12
 
 _BINARY_MAGIC = {
     b"%PDF": "a PDF file",
@@ -101,11 +103,11 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
     from trafilatura.metadata import extract_metadata
 
     body = trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
-                               favor_precision=True, deduplicate=True)
+                               favor_precision=True)
     meta = extract_metadata(html, default_url=url)
     page_title = title or (meta.title if meta else None)
     page_date = published or (meta.date if meta else None)
-    if not body or not body.strip():
+    if not body or len(body.split()) < MIN_ARTICLE_WORDS:
         raise InputError("no article text found in the page")
     parts = [page_title.strip()] if page_title else []
     if page_date:

@@ -37,12 +37,10 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def run(*args: str) -> str:
+def run(*args: str, status: int = 0) -> str:
     """`bhyt ARGS` in a process of its own, as a user runs it; its stderr (the summary)."""
-    # Not CliRunner: trafilatura's deduplicate=True remembers pages across calls in one
-    # process, so a second in-process build would find no text in an HTML page it has seen.
     result = subprocess.run([*BHYT, *args], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     return result.stderr
 
 
@@ -121,11 +119,12 @@ def test_read_failure_is_recorded_and_cleared_when_fixed(corpus: Path, tmp_path:
     db = tmp_path / "bhyt.db"
     bad = corpus / "zz_scan.txt"
     bad.write_bytes(b"%PDF-1.4 not an article")
-    run("build", str(corpus), "--db", str(db))
+    summary = run("build", str(corpus), "--db", str(db), status=1)  # the status says it failed
+    assert "error: zz_scan.txt: read: binary file" in summary
     rows = sqlite3.connect(db).execute("SELECT source, stage, error FROM failures").fetchall()
     assert rows == [("zz_scan.txt", "read", "binary file (a PDF file), not article text")]
     before = snapshot(db)
-    run("build", str(corpus), "--db", str(db))
+    run("build", str(corpus), "--db", str(db), status=1)
     assert snapshot(db) == before  # the same failure again rewrites nothing
     bad.write_text("Bài viết đã sửa về BHYT.\n", encoding="utf-8")
     run("build", str(corpus), "--db", str(db))

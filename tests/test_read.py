@@ -1,0 +1,129 @@
+"""Every input kind reads to the same normalized text; every bad input fails alone, clearly."""
+
+import json
+import unicodedata
+
+import pytest
+from click.testing import CliRunner
+
+from extractor.cli import cli
+from extractor.model import ReadFailure
+from extractor.read import read_inputs
+
+TEXT = ("Huyện Yên Mô: kết quả BHYT\n\n09/07/2019\n\n"
+        "Tính đến hết quý II/2019, toàn huyện Yên Mô có 103.418 người tham gia BHYT, "
+        "đạt tỷ lệ bao phủ 90,99% dân số. Xã Hòa Bình đạt 91,2%.")
+
+
+TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _windows_1258(text: str) -> bytes:
+    """The legacy code page writes tone marks as combining characters after the letter."""
+    out = []
+    for c in text:
+        nfd = unicodedata.normalize("NFD", c)
+        tones = "".join(m for m in nfd if m in TONES)
+        out.append(unicodedata.normalize("NFC", "".join(m for m in nfd if m not in TONES)) + tones)
+    return "".join(out).encode("cp1258")
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return str(path)
+
+
+@pytest.mark.parametrize("name, encode", [
+    ("utf8.txt", lambda t: t.encode("utf-8")),
+    ("utf8bom.txt", lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+    ("utf16.txt", lambda t: t.encode("utf-16")),
+    ("utf16le-nobom.txt", lambda t: t.encode("utf-16-le")),
+    ("cp1258.txt", lambda t: _windows_1258(t)),
+    ("nfd.txt", lambda t: unicodedata.normalize("NFD", t).encode("utf-8")),
+    ("crlf.txt", lambda t: t.replace("\n", "\r\n").encode("utf-8")),
+])
+def test_text_encodings_read_to_nfc(tmp_path, name, encode):
+    [article] = read_inputs([_write(tmp_path / name, encode(TEXT))])
+    assert article.source == name
+    assert article.text == TEXT
+    assert unicodedata.is_normalized("NFC", article.text)
+
+
+def test_html_keeps_the_article_and_drops_the_furniture(shared):
+    [article] = read_inputs([str(next((shared / "articles").glob("d04_*.html")))])
+    assert article.published == "2023-10-12"
+    assert "89.645 người tham gia" in article.text
+    assert "Mường Ảng" not in article.text  # sidebar
+    assert "Điện thoại" not in article.text  # footer
+    assert "Mã xác nhận" not in article.text  # comment form
+
+
+def test_jsonl_feed_sources_and_fields(tmp_path):
+    lines = [
+        {"url": "https://baobacninh.vn/a.html", "title": "A", "published": "2020-04", "text": TEXT},
+        {"text": TEXT},
+        {"url": "https://example.vn/b.html", "html": f"<html><body><article><h1>B</h1><p>{TEXT}"
+                                                     "</p></article></body></html>"},
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), "utf-8")
+    articles = list(read_inputs([str(path)]))
+    assert [a.source for a in articles] == [
+        "https://baobacninh.vn/a.html", "feed.jsonl#2", "https://example.vn/b.html"]
+    assert articles[0].published == "2020-04"
+    assert "103.418" in articles[2].text
+
+
+BAD = [
+    ("empty.txt", b"", "empty file"),
+    ("blank.txt", b"  \n\n ", "empty file"),
+    ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG image"),
+    ("doc.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+    ("nul.txt", b"abc\x00\x01\x02def" * 50 + b"\xff\xfe\xfd", "binary"),
+    ("page.html", b"<html><head><title>x</title></head><body><nav>Menu</nav></body></html>",
+     "no article text"),
+]
+
+
+@pytest.mark.parametrize("name, data, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_inputs_fail_alone_with_one_clear_line(tmp_path, name, data, message):
+    good = _write(tmp_path / "good.txt", TEXT.encode("utf-8"))
+    bad = _write(tmp_path / name, data)
+    result = CliRunner().invoke(cli, ["extract", bad, good])
+    assert result.exit_code == 1
+    errors = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(errors) == 1 and name in errors[0] and message in errors[0]
+    facts = [json.loads(ln) for ln in result.stdout.splitlines()]
+    assert {f["source"] for f in facts} == {"good.txt"}
+    assert any(f["metric"] == "participants" and f["value"] == 103418 for f in facts)
+
+
+def test_malformed_jsonl_line_fails_alone(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"url": "https://x.vn/1", "text": TEXT}, ensure_ascii=False)
+                    + "\n{not json\n" + json.dumps({"text": TEXT}, ensure_ascii=False), "utf-8")
+    items = list(read_inputs([str(path)]))
+    failures = [i for i in items if isinstance(i, ReadFailure)]
+    assert [f.source for f in failures] == ["feed.jsonl#2"]
+    assert "not valid JSON" in failures[0].error
+    assert len(items) == 3
+
+
+def test_missing_file_and_size_limit(tmp_path):
+    big = _write(tmp_path / "big.txt", TEXT.encode("utf-8") * 100)
+    items = list(read_inputs([str(tmp_path / "gone.txt"), big], max_bytes=1000))
+    assert all(isinstance(i, ReadFailure) for i in items)
+    assert "cannot read" in items[0].error
+    assert "over the limit" in items[1].error and "--max-bytes" in items[1].error
+
+
+def test_folder_glob_and_stdin(tmp_path):
+    (tmp_path / "sub").mkdir()
+    _write(tmp_path / "sub" / "a.txt", TEXT.encode("utf-8"))
+    _write(tmp_path / "b.txt", TEXT.encode("utf-8"))
+    _write(tmp_path / "notes.md", b"ignored")
+    assert [a.source for a in read_inputs([str(tmp_path)])] == ["b.txt", "a.txt"]
+    assert [a.source for a in read_inputs([str(tmp_path / "*.txt")])] == ["b.txt"]
+    result = CliRunner().invoke(cli, ["extract", "-"], input=TEXT)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout.splitlines()[0])["source"] == "<stdin>"
