@@ -99,9 +99,30 @@ def segment(text: str) -> list[Piece]:
         intro = (start, end) if stripped.endswith(":") or "như sau" in stripped else None
         kind = "title" if not pieces and body_chars == 0 else "sentence"
         body_chars += len(stripped)
-        s = start
-        for m in _SENTENCE_END.finditer(text, start, end):
-            pieces.append(Piece(s, m.start(), number, kind))
-            s = m.end()
-        pieces.append(Piece(s, end, number, kind))
+        pieces.extend(Piece(a, b, number, kind) for a, b in sentences(text, start, end))
     return pieces
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans of one line. underthesea's splitter knows Vietnamese abbreviations
+    ("TP. Hồ Chí Minh", "Ảnh: K.T."); its sentences are found back in the line for offsets,
+    and a line it rewrites is split at sentence-final marks instead."""
+    from underthesea import sent_tokenize
+
+    spans, pos = [], start
+    for sentence in sent_tokenize(text[start:end]):
+        at = text.find(sentence, pos, end)
+        if at < 0:
+            return _split_at_marks(text, start, end)
+        spans.append((at, at + len(sentence)))
+        pos = at + len(sentence)
+    return spans or [(start, end)]
+
+
+def _split_at_marks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, s = [], start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        spans.append((s, m.start()))
+        s = m.end()
+    spans.append((s, end))
+    return spans
