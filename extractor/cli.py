@@ -10,6 +10,16 @@ import click
 from .read import DEFAULT_MAX_BYTES
 
 
+def hold_writer_lock(db_path: str) -> None:
+    """Take the database's writer lock until the command ends, or refuse clearly."""
+    from .store import DatabaseBusy, writer_lock
+
+    try:
+        click.get_current_context().with_resource(writer_lock(db_path))
+    except DatabaseBusy as e:
+        raise click.ClickException(str(e)) from None
+
+
 @click.group()
 @click.version_option(package_name="bhyt")
 def cli() -> None:
@@ -64,6 +74,7 @@ def build(paths: tuple[str, ...], db_path: str, max_bytes: int) -> None:
 
     files = list(expand_paths(paths))
     failures = []  # printed after the bar, which would garble lines printed beside it
+    hold_writer_lock(db_path)
     db = open_db(db_path)
     with click.progressbar(files, label="Building", file=sys.stderr) as bar:
         report = build_db(db, bar, extract=extract_facts, max_bytes=max_bytes,
@@ -90,6 +101,7 @@ def load(facts_file, db_path: str) -> None:
     """
     from .store import FactFormatError, load_facts, open_db, read_facts_jsonl
 
+    hold_writer_lock(db_path)
     try:
         n = load_facts(open_db(db_path), read_facts_jsonl(facts_file))
     except FactFormatError as e:

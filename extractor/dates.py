@@ -174,8 +174,12 @@ def _year_for(m: regex.Match, published: str | None, fallback_year: int | None) 
 
 
 def shift_year(value: str, year: int) -> str:
-    """The same period in another year: `cùng kỳ năm 2021` of 2022-06-30 is 2021-06-30."""
-    return f"{year}{value[4:]}"
+    """The same period in another year: `cùng kỳ năm 2021` of 2022-06-30 is 2021-06-30
+    (29 February becomes the 28th in a common year)."""
+    shifted = f"{year}{value[4:]}"
+    if shifted.endswith("-02-29") and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        shifted = f"{year}-02-28"
+    return shifted
 
 
 def year_of(value: str | None) -> str | None:

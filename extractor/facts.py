@@ -430,10 +430,13 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     m = next(reversed(list(groups.finditer(left))), None)  # the group named last before it
     if m is not None and not regex.search(r"[,;]", left[m.end():]):
         return m.group(0) if not stop.search(left[m.start():]) else None
-    if previous is not None and metric in ("participants_change", "participants_change_pct",
-                                           "new_participants", "renewals") and (
-            previous.group and len(left) < 40
-            and not regex.search(r"tỷ lệ|số người|nhóm", left, regex.IGNORECASE)):
+    # "4.215 người ... hộ gia đình, gồm 1.038 người tham gia mới": the parts, the change and
+    # the rate of a group's count are the group's too, unless a new subject comes between.
+    if previous is not None and previous.group and len(left) < 40 and metric in (
+            "participants_change", "participants_change_pct", "new_participants", "renewals",
+            "coverage_rate") and not regex.search(
+                r"(?<!\p{L})(?:toàn|chung|cả|số người|nhóm|tỷ lệ bao phủ chung)(?!\p{L})", left,
+                regex.IGNORECASE):
         return previous.group
     return None
 

@@ -18,6 +18,7 @@ from . import gazetteer
 from .data import alternation, load
 from .gazetteer import Place
 from .normalize import name_key
+from .segment import headline_end
 
 # A name: capitalized syllables joined by spaces ("Buôn Ma Thuột", "Ô Môn", "Ea Súp").
 _SYLLABLE = r"\p{Lu}[\p{Ll}\p{M}]*(?:'\p{Lu}?[\p{Ll}\p{M}]+)?"
@@ -208,6 +209,10 @@ def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) ->
     return out
 
 
+# A headline that opens with its place: "Yên Mô: Kết quả ...", "Gia Lai: Hơn 1,4 triệu ...".
+_HEADLINE_PREFIX = regex.compile(rf"^[ ]*(?P<name>{NAME})[ ]*:", regex.MULTILINE)
+
+
 class ArticlePlaces:
     """The places of one article, resolved together so each informs the others."""
 
@@ -252,27 +257,29 @@ class ArticlePlaces:
         return votes.most_common(1)[0][0] if votes else None
 
     def _main_place(self, text: str, title: str | None) -> Place | None:
+        """The place the article is about: named in its headline, else the most named place
+        of the level its `toàn huyện`/`toàn tỉnh` refer to, else the district holding the
+        communes it names, else the province its site or dateline stands for."""
         self.province = self._province_context()
         levels = Counter(m.level for m in self.mentions if m.kind == "self" and m.level)
-        named = [m for m in self.mentions if m.kind in ("named", "locator") and m.name]
-        title_end = len(title) if title and text.startswith(title[:20]) else 0
-        in_title = [m for m in named if m.start < title_end]
-        prefix = regex.match(rf"[ ]*(?P<name>{NAME})[ ]*:", text)
-        resolved = self._resolve_all(named)
-        if prefix and not in_title:
-            found = gazetteer.find(prefix.group("name"), province=self.province, date=self.date)
-            same = [p for _, p in resolved if name_key(p.name) == name_key(prefix.group("name"))]
-            if same:
-                return Counter(same).most_common(1)[0][0]
-            if len(found) == 1:
-                return found[0]
-            tops = [p for p in found if p.level == 1]
-            if len(tops) == 1:
-                return tops[0]
-        for m, place in resolved:
-            if m.start < title_end:
-                return place
         want = levels.most_common(1)[0][0] if levels else None
+        named = [m for m in self.mentions if m.kind in ("named", "locator") and m.name]
+        resolved = self._resolve_all(named)
+        head_end = headline_end(text)
+        for m, place in resolved:
+            if m.start < head_end and (want is None or place.level == want or m.kind == "named"):
+                return place
+        prefix = _HEADLINE_PREFIX.search(text, 0, head_end)
+        if prefix:
+            name = prefix.group("name")
+            found = gazetteer.find(name, province=self.province, date=self.date)
+            found += [p for _, p in resolved if name_key(p.name) == name_key(name)]
+            at_level = {p for p in found if want is None or p.level == want
+                        or (want == 2 and p.unit == "thành phố")}
+            if len(at_level) == 1:
+                return at_level.pop()
+            if len(set(found)) == 1:
+                return found[0]
         if want is None and any(m.kind == "country" for m in self.mentions):
             return gazetteer.COUNTRY
         pool = [p for _, p in resolved if want is None or p.level == want
@@ -281,15 +288,12 @@ class ArticlePlaces:
             return Counter(pool).most_common(1)[0][0]
         if want == 0:
             return gazetteer.COUNTRY
-        communes = [m.name for m in self.mentions if m.kind == "named" and m.level == 3]
-        communes += [m.group(0) for m in _patterns()["name"].finditer(text)]
-        district = gazetteer.infer_district([c for c in communes if c], province=self.province,
-                                            date=self.date)
-        if district:
-            return district
         if want == 1 and self.province:
             return gazetteer.province(self.province, self.date)
-        return None
+        communes = [m.name for m in self.mentions if m.kind == "named" and m.level == 3]
+        communes += [m.group(0) for m in _patterns()["name"].finditer(text)]
+        return gazetteer.infer_district([c for c in communes if c], province=self.province,
+                                        date=self.date)
 
     def _resolve_all(self, named: list[Mention]) -> list[tuple[Mention, Place]]:
         """Districts and provinces first; then communes inside the districts the article names

@@ -43,7 +43,8 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
             yield p
         elif os.path.isdir(p):
             for f in sorted(Path(p).rglob("*")):
-                if f.is_file() and f.suffix.lower() in ARTICLE_SUFFIXES:
+                # A dangling link is yielded too, so it fails by name instead of vanishing.
+                if (f.is_file() or f.is_symlink()) and f.suffix.lower() in ARTICLE_SUFFIXES:
                     yield str(f)
         elif not os.path.exists(p) and glob.has_magic(p):
             yield from sorted(glob.glob(p, recursive=True))
@@ -187,7 +188,12 @@ def read_inputs(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
     """Every article in the given paths, in order; failures are yielded, never raised."""
     for path in expand_paths(paths):
         if path == "-":
-            yield from read_bytes(sys.stdin.buffer.read(), "<stdin>")
+            data = sys.stdin.buffer.read(max_bytes + 1)  # never more than the limit in memory
+            if len(data) > max_bytes:
+                yield ReadFailure("<stdin>", f"over the limit of {max_bytes:,} bytes "
+                                             "(raise it with --max-bytes)")
+            else:
+                yield from read_bytes(data, "<stdin>")
             continue
         name = os.path.basename(path)
         try:
@@ -197,8 +203,13 @@ def read_inputs(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
                                         "(raise it with --max-bytes)")
                 continue
             with open(path, "rb") as fh:
-                data = fh.read()
+                # Bounded too: a file may grow after the size check, or be a device or pipe.
+                data = fh.read(max_bytes + 1)
         except OSError as e:
             yield ReadFailure(name, f"cannot read: {e.strerror or e}")
+            continue
+        if len(data) > max_bytes:
+            yield ReadFailure(name, f"over the limit of {max_bytes:,} bytes "
+                                    "(raise it with --max-bytes)")
             continue
         yield from read_bytes(data, name)

@@ -65,6 +65,18 @@ def _cells(text: str, start: int, end: int) -> tuple[Cell, ...]:
     return tuple(out)
 
 
+def headline_end(text: str) -> int:
+    """Where the headline block ends: the first line that reads as body text (a full
+    sentence ending in a period, or a long line), within the first lines of the page."""
+    pos = 0
+    for n, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if n > 8 or (stripped and (stripped.endswith(".") or len(stripped) > 200)):
+            return pos
+        pos += len(line) + 1
+    return pos
+
+
 def segment(text: str) -> list[Piece]:
     """Pieces of the article in reading order; site furniture and trailing boilerplate dropped."""
     noise = _noise()
@@ -73,6 +85,7 @@ def segment(text: str) -> list[Piece]:
     intro: tuple[int, int] | None = None
     header: tuple[str, ...] = ()
     body_chars = 0
+    head_end = headline_end(text)
     for number, line in enumerate(text.split("\n")):
         start, end = pos, pos + len(line)
         pos = end + 1
@@ -97,8 +110,8 @@ def segment(text: str) -> list[Piece]:
             pieces.append(Piece(start, end, number, "item", intro))
             continue
         intro = (start, end) if stripped.endswith(":") or "như sau" in stripped else None
-        kind = "title" if not pieces and body_chars == 0 else "sentence"
-        body_chars += len(stripped)
+        kind = "title" if start < head_end else "sentence"
+        body_chars += len(stripped) if kind == "sentence" else 0
         pieces.extend(Piece(a, b, number, kind) for a, b in sentences(text, start, end))
     return pieces
 
@@ -109,12 +122,17 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     and a line it rewrites is split at sentence-final marks instead."""
     from underthesea import sent_tokenize
 
-    spans, pos = [], start
+    spans: list[tuple[int, int]] = []
+    pos = start
     for sentence in sent_tokenize(text[start:end]):
         at = text.find(sentence, pos, end)
         if at < 0:
             return _split_at_marks(text, start, end)
-        spans.append((at, at + len(sentence)))
+        if spans and at == spans[-1][1]:
+            # A cut with no space after the dot is inside a token ("shop.vn", "gov.vn").
+            spans[-1] = (spans[-1][0], at + len(sentence))
+        else:
+            spans.append((at, at + len(sentence)))
         pos = at + len(sentence)
     return spans or [(start, end)]
 

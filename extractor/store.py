@@ -10,10 +10,12 @@ none of its facts.
 from __future__ import annotations
 
 import calendar
+import fcntl
 import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -313,3 +315,27 @@ def load_facts(db: Database, facts: Iterable[dict]) -> int:
                            [r["id"] for r in rows])])
             db["facts"].upsert_all(rows, pk="id")
     return sum(len(g) for g in by_source.values())
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process holds the database's writer lock; the message says which file."""
+
+
+@contextmanager
+def writer_lock(db_path: str) -> Iterator[None]:
+    """Hold `DB.lock`, beside the database, while writing; refuse at once if another writer has it.
+
+    SQLite alone would interleave two builds' transactions (each article whole, but both
+    runs extracting and replacing the same articles, and a long audit transaction could
+    time one out), so writers take turns by this lock instead. flock is released by the
+    kernel when the process ends, even by SIGKILL, so a killed build never leaves it held;
+    the file itself stays (deleting it would let a third writer lock a different file).
+    """
+    lock_path = f"{db_path}.lock"
+    with open(lock_path, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseBusy(f"another build or load is writing to {db_path} "
+                               f"(it holds {lock_path}); run this one when it has finished") from None
+        yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from datasette import hookimpl
@@ -60,9 +61,19 @@ async def coverage_chart(request, datasette):
     return Response.html(html)
 
 
+async def connected_databases(request, datasette):
+    """Datasette's /-/databases without `path`: the server's folders are nobody's business."""
+    return Response.json([
+        {"name": d.name, "route": d.route, "path": Path(d.path).name if d.path else None,
+         "size": d.size, "is_mutable": d.is_mutable, "is_memory": d.is_memory, "hash": d.hash}
+        for name, d in datasette.databases.items() if name != "_internal"])
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/(?P<database>[^/]+)/-/chart$", coverage_chart)]
+    # Plugin routes are matched before Datasette's own, so this one replaces /-/databases.
+    return [(r"^/(?P<database>[^/]+)/-/chart$", coverage_chart),
+            (r"^/-/databases(\.json)?$", connected_databases)]
 
 
 @hookimpl
