@@ -97,12 +97,13 @@ def _dedupe(found: list[tuple[Fact, str]]) -> list[Fact]:
     def key(f: Fact) -> tuple:
         return (f.locality, f.unit, f.metric, f.value, f.group, f.date, f.qualifier)
 
-    body = {key(f) for f, kind in found if kind != "title"}
+    # A headline restates a body figure, often at another date ("Năm 2019" over "31/12/2019").
+    body = {key(f)[:5] for f, kind in found if kind != "title"}
     seen: set = set()
     out = []
     for f, kind in found:
         k = key(f)
-        if k in seen or (kind == "title" and k in body):
+        if k in seen or (kind == "title" and k[:5] in body):
             continue
         seen.add(k)
         out.append(f)
@@ -305,12 +306,13 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             metric = "participants" if not target else "target_participants"
         else:
             metric = classify(kind, left, right, clause, target,
-                              previous.metric if previous and previous.number is prv else None)
+                              previous.metric if previous and previous.number is prv else None,
+                              n.qualifier)
         if metric is None:
             continue
         scheme = _scheme_for(ctx, piece, n, schemes)
         if scheme is None and ctx.bhyt_article and (
-                patterns()["participation"].search(text, piece.start, piece.end)
+                patterns()["participation"].search(text, *_semicolon_clause(text, piece, n))
                 or patterns()["participation"].search(intro_text)):
             scheme = "bhyt"
         if scheme != "bhyt":
@@ -348,6 +350,13 @@ def _implied_percent(n: Number, left: str, right: str) -> bool:
     decimal = regex.search(r"[.,]\d{1,2}$", n.surface) is not None
     return bool(plan) or (decimal and p["implied_percent_right"].match(right) is not None
                           and p["implied_percent_clause"].search(left) is not None)
+
+
+def _semicolon_clause(text: str, piece: Piece, n: Number) -> tuple[int, int]:
+    """The part of the sentence between the semicolons around the number."""
+    a = text.rfind(";", piece.start, n.start)
+    b = text.find(";", n.end, piece.end)
+    return (a + 1 if a >= 0 else piece.start), (b if b >= 0 else piece.end)
 
 
 def _clause_start(text: str, start: int, end: int) -> int:
@@ -432,7 +441,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
         return m.group(0) if not stop.search(left[m.start():]) else None
     # "4.215 người ... hộ gia đình, gồm 1.038 người tham gia mới": the parts, the change and
     # the rate of a group's count are the group's too, unless a new subject comes between.
-    if previous is not None and previous.group and len(left) < 40 and metric in (
+    if previous is not None and previous.group and len(left) < 70 and metric in (
             "participants_change", "participants_change_pct", "new_participants", "renewals",
             "coverage_rate") and not regex.search(
                 r"(?<!\p{L})(?:toàn|chung|cả|số người|nhóm|tỷ lệ bao phủ chung)(?!\p{L})", left,
@@ -444,6 +453,10 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
 def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
               metric: str) -> str | None:
     usable = [p for p in phrases if p.kind not in ("baseline", "ignore", "event")]
+    if not metric.startswith("target_"):
+        # "Chỉ tiêu ... năm 2020 ... là 298.600 người; huyện đã đạt 95,96%": that year dates the aim.
+        usable = [p for p in usable if not patterns()["target"].search(
+            ctx.article.text, _clause_start(ctx.article.text, piece.start, p.start), p.start)]
     before = [p for p in usable if p.end <= n.start]
     if metric.startswith("target_"):
         clause_start = _clause_start(ctx.article.text, piece.start, n.start)
@@ -455,6 +468,12 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
             return pool[-1].value[:4]
         base = ctx.state or ctx.published
         return base[:4] if base else None
+    text = ctx.article.text
+    right_after = [p for p in usable if p.value and n.end <= p.start <= n.end + 16
+                   and regex.fullmatch(r"\s*(?:người|thẻ)?\s*\(?\s*(?:vào\s+|của\s+)?",
+                                       text[n.end:p.start])]
+    if right_after:
+        return right_after[0].value
     if before:
         p = before[-1]
         if p.kind == "now":
@@ -472,6 +491,13 @@ def _baseline_for(ctx: Context, phrases: list[TimePhrase], n: Number, date: str 
         return None
     base = [p for p in phrases if p.kind == "baseline"]
     if not base:
+        # "so với cùng kỳ", "so với năm trước": a year before, stated without its year.
+        sentence = ctx.article.text[max(0, n.start - 200):n.end + 120]
+        if date and regex.search(r"cùng\s+kỳ|cùng\s+thời\s+điểm", sentence, regex.IGNORECASE):
+            return shift_year(date, int(date[:4]) - 1)
+        if date and regex.search(r"(?:so\s+với|hơn)\s+(?:cuối\s+)?năm\s+trước", sentence,
+                                 regex.IGNORECASE):
+            return str(int(date[:4]) - 1)
         return None
     p = min(base, key=lambda b: abs(b.start - n.start))
     if p.same_period and date:

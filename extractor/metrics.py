@@ -22,11 +22,14 @@ class Rule:
     clause: tuple[regex.Pattern, ...]
     target: bool | None
     after: str | None
+    qualifiers: tuple[str, ...]
     example: str | None
 
     def holds(self, kind: str, left: str, right: str, clause: str, target: bool,
-              after: str | None = None) -> bool:
+              after: str | None = None, qualifier: str = "exact") -> bool:
         if self.kind != "any" and self.kind != kind:
+            return False
+        if self.qualifiers and qualifier not in self.qualifiers:
             return False
         if self.target is not None and self.target != target:
             return False
@@ -39,6 +42,10 @@ class Rule:
 
 def all_or_none(patterns: tuple[regex.Pattern, ...], test) -> bool:
     return not patterns or any(test(p) for p in patterns)
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
 
 
 def _compile(value: str | list[str] | None, anchor_end: bool = False) -> tuple[regex.Pattern, ...]:
@@ -57,18 +64,18 @@ def rules() -> tuple[Rule, ...]:
     for r in load("metrics")["rules"]:
         out.append(Rule(r["metric"], r["kind"], _compile(r.get("left")), _compile(r.get("right")),
                         _compile(r.get("clause")), r.get("target"), r.get("after"),
-                        r.get("example")))
+                        tuple(_as_list(r.get("qualifier"))), r.get("example")))
     return tuple(out)
 
 
 def classify(kind: str, left: str, right: str, clause: str, target: bool,
-             after: str | None = None) -> str | None:
+             after: str | None = None, qualifier: str = "exact") -> str | None:
     """The metric of a number (`kind` percent or count), or None when it is no fact.
 
     `after` is the metric of the number just before it in the sentence, if any.
     """
     for rule in rules():
-        if rule.holds(kind, left, right, clause, target, after):
+        if rule.holds(kind, left, right, clause, target, after, qualifier):
             return None if rule.metric == "skip" else rule.metric
     return None
 

@@ -9,12 +9,15 @@ time and keeps at most `AHEAD` batches in flight.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import TypeVar
+
+from .model import Article, ReadFailure
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,3 +50,13 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int,
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()
+
+
+def fact_lines(item: Article | ReadFailure) -> str | ReadFailure:
+    """An article's facts as JSON Lines text (built in the worker, so the parent only
+    writes); a read failure passes through to be reported in its place."""
+    from .facts import extract
+
+    if isinstance(item, ReadFailure):
+        return item
+    return "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in extract(item))

@@ -84,6 +84,8 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?![\p{{L}}])[ ]+"
             rf"(?P<name>{NAME}|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
         "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
+        "organ": regex.compile(rf"(?<![\p{{L}}])(?P<organ>(?i:{alternation(list(p['organs']))}))[ ]+"
+                               rf"(?P<name>{NAME})"),
         "self": regex.compile(
             rf"(?<![\p{{L}}])(?i:{alternation(p['self_reference'])})[ ]+(?P<unit>(?i:{unit_full}))"
             rf"(?![\p{{L}}])(?![ ]+(?:\p{{Lu}}|\d))"),
@@ -127,6 +129,11 @@ def find_mentions(text: str) -> list[Mention]:
         unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
         add(Mention(m.start(), m.end(), "named", m.group("name"), unit, _level_for(unit)))
         _continue_list(text, m.end(), unit, add)
+    organs = {k.casefold(): v for k, v in load("places")["organs"].items()}
+    for m in pats["organ"].finditer(text):
+        if not any(a <= m.start("name") < b for a, b in taken):
+            unit = organs[m.group("organ").casefold()]
+            add(Mention(m.start("name"), m.end(), "named", m.group("name"), unit, _level_for(unit)))
     for m in pats["plural"].finditer(text):
         units = [gazetteer.canonical_unit(u.strip()) for u in m.group("units").split(",")]
         unit = units[0] if len(set(units)) == 1 else None
@@ -148,8 +155,9 @@ def find_mentions(text: str) -> list[Mention]:
         unit = gazetteer.canonical_unit(m.group("unit"))
         add(Mention(m.start("unit"), m.end(), "self", unit=unit, level=_level_for(unit)))
     for m in pats["country"].finditer(text):
-        if m.group(0) == "Việt Nam" and pats["agency"].search(text, max(0, m.start() - 30),
-                                                               m.start()):
+        if m.group(0).casefold() == "việt nam" and (
+                m.group(0) != "Việt Nam"  # a proper name is capitalized; spam often is not
+                or pats["agency"].search(text, max(0, m.start() - 30), m.start())):
             continue
         if not any(a <= m.start() < b for a, b in taken):
             add(Mention(m.start(), m.end(), "country", "Việt Nam", "cả nước", 0))
@@ -272,18 +280,17 @@ class ArticlePlaces:
         prefix = _HEADLINE_PREFIX.search(text, 0, head_end)
         if prefix:
             name = prefix.group("name")
-            found = gazetteer.find(name, province=self.province, date=self.date)
+            found = (gazetteer.find(name, province=self.province, date=self.date)
+                     or gazetteer.find(name, date=self.date))
             found += [p for _, p in resolved if name_key(p.name) == name_key(name)]
-            at_level = {p for p in found if want is None or p.level == want
-                        or (want == 2 and p.unit == "thành phố")}
+            at_level = {p for p in found if want is None or p.level == want}
             if len(at_level) == 1:
                 return at_level.pop()
             if len(set(found)) == 1:
                 return found[0]
         if want is None and any(m.kind == "country" for m in self.mentions):
             return gazetteer.COUNTRY
-        pool = [p for _, p in resolved if want is None or p.level == want
-                or (want == 2 and p.unit == "thành phố")]
+        pool = [p for _, p in resolved if want is None or p.level == want]
         if pool:
             return Counter(pool).most_common(1)[0][0]
         if want == 0:
@@ -328,6 +335,8 @@ class ArticlePlaces:
                 areas += [top] if top else []
         known: dict[str, list[Place]] = {}
         for area in areas:
+            if area.level > 0:  # the article's own place and its province, named bare
+                known.setdefault(name_key(area.name), []).append(area)
             for child in gazetteer.children(area, self.date):
                 known.setdefault(name_key(child.name), []).append(child)
         return known

@@ -44,7 +44,8 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
         elif os.path.isdir(p):
             for f in sorted(Path(p).rglob("*")):
                 # A dangling link is yielded too, so it fails by name instead of vanishing.
-                if (f.is_file() or f.is_symlink()) and f.suffix.lower() in ARTICLE_SUFFIXES:
+                dangling = f.is_symlink() and not f.exists()
+                if (f.is_file() or dangling) and f.suffix.lower() in ARTICLE_SUFFIXES:
                     yield str(f)
         elif not os.path.exists(p) and glob.has_magic(p):
             yield from sorted(glob.glob(p, recursive=True))

@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlite_utils import Database
 
 from .model import Article, Fact, ReadFailure
 from .normalize import ascii_fold
+from .parallel import ordered_map
 from .read import read_inputs
 
 # Columns of `facts` that come straight from a fact (FACTS.md); the rest are derived here.
@@ -246,38 +248,61 @@ def record_failure(db: Database, failure: ReadFailure) -> None:
 
 def build(db: Database, paths: Iterable[str], *,
           extract: Callable[[Article], list[Fact]], max_bytes: int,
-          on_failure: Callable[[ReadFailure], None] = lambda f: None) -> BuildReport:
-    """Read, extract and store every article in `paths`; unchanged articles are skipped."""
+          on_failure: Callable[[ReadFailure], None] = lambda f: None,
+          workers: int = 1) -> BuildReport:
+    """Read, extract and store every article in `paths`; unchanged articles are skipped.
+
+    Reading and the content-hash check happen here, before any extraction; `workers`
+    processes extract (an `extract` picklable, e.g. a module-level function), and this
+    process alone writes, one transaction per article.
+    """
     report = BuildReport()
+
+    def fail(failure: ReadFailure) -> None:
+        report.failed += 1
+        record_failure(db, failure)
+        on_failure(failure)
+
+    jobs = _changed_articles(db, read_inputs(paths, max_bytes=max_bytes), report, fail)
+    for article, replacing, facts, error in ordered_map(partial(_extract_job, extract), jobs, workers):
+        if error is not None:
+            fail(ReadFailure(article.source, error, stage="extract"))
+            continue
+        report.facts += save_article(db, article, facts)
+        if replacing:
+            report.replaced += 1
+        else:
+            report.added += 1
+    return report
+
+
+def _changed_articles(db: Database, items: Iterable[Article | ReadFailure], report: BuildReport,
+                      fail: Callable[[ReadFailure], None]) -> Iterator[tuple[Article, bool]]:
+    """(article, whether it replaces a stored one) for each new or changed article."""
     seen: set[str] = set()
-    for item in read_inputs(paths, max_bytes=max_bytes):
+    for item in items:
         if isinstance(item, Article) and item.source in seen:
             # Two inputs with one source would replace each other on every run.
             item = ReadFailure(item.source, "another input already has this source name")
         if isinstance(item, ReadFailure):
-            report.failed += 1
-            record_failure(db, item)
-            on_failure(item)
+            fail(item)
             continue
         seen.add(item.source)
         stored = _stored(db, item.source)
         if stored and stored[0] == article_id(item):
             report.unchanged += 1
             continue
-        try:
-            facts = extract(item)
-        except Exception as e:  # one article's bug must not stop the batch
-            failure = ReadFailure(item.source, f"{type(e).__name__}: {e}", stage="extract")
-            report.failed += 1
-            record_failure(db, failure)
-            on_failure(failure)
-            continue
-        report.facts += save_article(db, item, facts)
-        if stored:
-            report.replaced += 1
-        else:
-            report.added += 1
-    return report
+        yield item, stored is not None
+
+
+def _extract_job(extract: Callable[[Article], list[Fact]], job: tuple[Article, bool],
+                 ) -> tuple[Article, bool, list[Fact] | None, str | None]:
+    """Runs in a worker: the job with its facts, or with the error that stopped them."""
+    article, replacing = job
+    try:
+        return article, replacing, extract(article), None
+    except Exception as e:  # one article's bug must not stop the batch
+        return article, replacing, None, f"{type(e).__name__}: {e}"
 
 
 def read_facts_jsonl(lines: Iterable[str]) -> Iterator[dict]:

@@ -42,4 +42,4 @@ def test_rule_examples(rule):
     kind = "percent" if n.percent else "count"
     expected = None if rule.metric == "skip" else rule.metric
     clause = text[:lead].split(",")[-1]
-    assert classify(kind, left, text[n.end:], clause, target, after) == expected
+    assert classify(kind, left, text[n.end:], clause, target, after, n.qualifier) == expected
