@@ -26,7 +26,7 @@ from .dates import (
 )
 from .metrics import classify, patterns, scheme_mentions
 from .model import Article, Fact
-from .numbers import Number, find_numbers, implied_percent
+from .numbers import Number, as_count, find_numbers, implied_percent
 from .places import ArticlePlaces, Locality, Mention
 from .segment import Piece, segment
 
@@ -257,7 +257,10 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
     # "phường Buôn Ma Thuột đạt 96,35%" in a paragraph after the BHYT figures.
     named = [m for m in ctx.places.mentions if piece.start <= m.start < n.start
              and m.kind in ("named", "bare")]
-    if named and n.percent and (ctx.last_scheme == "bhyt"
+    # A count in brackets after a rate ("86,5% (7.204/8.329)") is that rate's.
+    bracketed = regex.search(r"%\s*\(\s*(?:[\d.,]+\s*/\s*)?$",
+                             text[max(piece.start, n.start - 24):n.start]) is not None
+    if named and (n.percent or bracketed) and (ctx.last_scheme == "bhyt"
                                 or (ctx.last_scheme is None and ctx.bhyt_article)):
         return "bhyt"
     return None
@@ -287,6 +290,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         clause = text[_clause_start(text, piece.start, lead):lead]
         if not n.percent and _implied_percent(n, left, right):
             n = implied_percent(n)
+        elif not n.percent and patterns()["people_after"].match(right):
+            n = as_count(n)
         kind = "percent" if n.percent else "count"
         target = _target_mode(text, piece, n) or bool(
             intro_text and patterns()["target"].search(intro_text))
@@ -375,7 +380,7 @@ def _target_mode(text: str, piece: Piece, n: Number) -> bool:
         return False
     between = text[cues[-1].end():n.start]
     tail = between.split(";", 1)[1] if ";" in between else ""
-    return not (tail and p["target_breaker"].search(tail))
+    return not (tail and p["target_breaker"].search(tail) and not p["target_keeper"].search(tail))
 
 
 def _value(n: Number, metric: str, left: str) -> float | int:

@@ -90,6 +90,7 @@ def patterns() -> dict[str, regex.Pattern]:
         "implied_percent_clause": regex.compile(m["implied_percent_clause"], FLAGS),
         "target": regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['target_cues'])})(?!\p{{L}})", FLAGS),
         "target_breaker": regex.compile("|".join(m["target_breakers"]), FLAGS),
+        "target_keeper": regex.compile("|".join(m["target_keepers"]), FLAGS),
         "bhyt": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['bhyt'])})(?!\p{{L}})", FLAGS),
         "other": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['other'])})(?!\p{{L}})", FLAGS),
         "agency_after": regex.compile(s["agency_after"], regex.VERSION1),

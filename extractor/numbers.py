@@ -134,6 +134,17 @@ def implied_percent(n: Number) -> Number:
     return _replace(n, value=value, percent=True)
 
 
+def as_count(n: Number) -> Number:
+    """A count of people is whole: `2.306,415 người` mixes two conventions for 2.306.415."""
+    if n.scale != 1 or n.value == n.value.to_integral():
+        return n
+    digits = regex.match(_DIGITS, n.surface)
+    groups = regex.split(r"[.,]", digits.group(0)) if digits else []
+    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        return _replace(n, value=Decimal("".join(groups)))
+    return n
+
+
 @lru_cache(maxsize=1)
 def _qualifier_patterns() -> dict[str, regex.Pattern]:
     q = load("qualifiers")

@@ -161,8 +161,12 @@ def find_mentions(text: str) -> list[Mention]:
             continue
         if not any(a <= m.start() < b for a, b in taken):
             add(Mention(m.start(), m.end(), "country", "Việt Nam", "cả nước", 0))
-    out.sort(key=lambda x: x.start)
-    return _mark_locators(text, out)
+    out.sort(key=lambda x: (x.start, -x.end))
+    kept: list[Mention] = []
+    for m in out:  # a list's continuation may find again a name the unit-word pattern found
+        if not kept or m.start >= kept[-1].end:
+            kept.append(m)
+    return _mark_locators(text, kept)
 
 
 def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
