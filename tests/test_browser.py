@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -71,10 +72,38 @@ def test_chart_of_a_locality_renders(site: tuple[str, Path], browser, tmp_path: 
     browser.save_screenshot(str(tmp_path / "chart.png"))
 
 
+# Elements or attributes that would run code if the article's markup had been let through.
+ACTIVE = ("script:not([src]), [onerror], [onload], img[src='x'], svg[onload], "
+          "a[href^='javascript:' i]")
+HOSTILE_TEXT = ("<script>alert(1)</script>", "<img src=x onerror=", "<a href=\"javascript:")
+
+
+def assert_shown_as_text_and_inert(browser, what: str, shown_in: str) -> None:
+    """No hostile element in the DOM, nothing it would run has run, and its markup shows as text."""
+    time.sleep(0.2)  # an <img onerror> would fire just after load
+    assert browser.execute_script("return window.pwned") is None, what
+    scripts = browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.outerHTML)", ACTIVE)
+    # Datasette's own inline scripts stay; none may carry the article's payloads.
+    assert not [s for s in scripts if "pwned" in s or "alert(" in s or not s.startswith("<script")], \
+        (what, scripts)
+    text = browser.find_element(By.CSS_SELECTOR, shown_in).text
+    assert all(h in text for h in HOSTILE_TEXT), (what, text)
+
+
 def test_hostile_article_text_runs_no_script(site: tuple[str, Path], browser) -> None:
     base, db = site
-    fid, _ = fact_id(db, "zz_xss.txt", "coverage_rate", "Thử <b>Nghiệm</b>")
+    fid, article = fact_id(db, "zz_xss.txt", "coverage_rate", "Thử <b>Nghiệm</b>")
+    pages = {
+        "fact page": (f"/bhyt/facts/{fid}", ".col-evidence"),
+        "facts table": ("/bhyt/facts?" + urlencode({"source": "zz_xss.txt"}), "td.col-evidence"),
+        "article page": (f"/bhyt/articles/{article}", "td.col-text"),
+        "search results": ("/bhyt/articles?" + urlencode({"_search": "thử nghiệm pwned"}), "td.col-text"),
+    }
+    for what, (path, shown_in) in pages.items():
+        browser.get(base + path)
+        assert_shown_as_text_and_inert(browser, what, shown_in)
+    # The highlighted evidence: only the number is marked, the markup around it is text.
     browser.get(f"{base}/bhyt/facts/{fid}")
-    assert "<script>alert(1)</script>" in browser.find_element(
-        By.CSS_SELECTOR, ".col-evidence").text  # shown as text, not run
-    assert browser.execute_script("return document.querySelectorAll('td script').length") == 0
+    assert [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".col-evidence mark")] == ["88,5%"]
+    assert browser.find_elements(By.CSS_SELECTOR, ".col-evidence *:not(mark)") == []

@@ -26,7 +26,9 @@ from extractor.store import period_end
 
 XSS_SOURCE = "zz_xss.txt"
 XSS_TEXT = ("Tin thử <script>alert('title')</script>\n"
-            "Xã Thử Nghiệm <script>alert(1)</script> đạt tỷ lệ 88,5% dân số tham gia BHYT.\n")
+            "Xã Thử Nghiệm <script>alert(1)</script> đạt tỷ lệ 88,5% dân số tham gia BHYT "
+            "<img src=x onerror=\"window.pwned='img'\"> <a href=\"javascript:window.pwned='link'\">xem</a> "
+            "<svg onload=\"window.pwned='svg'\"></svg>.\n")
 XUAN_LOC = {"locality": "Xuân Lộc", "unit": "huyện", "province": "Đồng Nai"}
 
 
