@@ -111,9 +111,13 @@ def _swaps(text: str, gold: dict) -> tuple[list[dict[str, str]], str | None]:
     unit = unit or next((p.unit for p in gazetteer.find(name, level=2, province=province,
                                                         date=dates[-1])), None)
 
+    # A text that never names its province (a commune's radio script) is read by names
+    # unique in the whole country, so its new names must be too.
+    scope = province if _folded(province) in _folded(text) else None
+
     def unique(place_name: str) -> bool:
-        # Unambiguous in the province on every date, and not already in the text.
-        return (all(len(gazetteer.find(place_name, province=province, date=d)) == 1 for d in dates)
+        # Unambiguous in the scope on every date, and not already in the text.
+        return (all(len(gazetteer.find(place_name, province=scope, date=d)) == 1 for d in dates)
                 and _folded(place_name) not in _folded(text))
 
     out = []

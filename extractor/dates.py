@@ -46,7 +46,7 @@ def _pattern() -> regex.Pattern:
       | (?P<iso>(?P<y3>{Y})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))(?!\d)
       | (?P<my>tháng\s+(?P<m4>\d{{1,2}})\s*(?:/|-|\s+năm\s+)\s*(?P<y4>{Y}))(?!\d)
       | (?P<q>quý\s+(?P<qn>{roman}|[1-4])(?![\p{{L}}\d])(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y5>{Y}))?)
-      | (?P<h>(?P<hn>6|sáu)\s+tháng\s+(?P<hp>đầu|cuối)\s+năm(?:\s+(?P<y6>{Y}))?)
+      | (?P<h>(?P<hn>\d{{1,2}}|ba|sáu|chín)\s+tháng\s+(?P<hp>đầu|cuối)\s+năm(?:\s+(?P<y6>{Y}))?)
       | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d]))
       | (?P<mo>tháng\s+(?P<m8>\d{{1,2}})(?![/\d]))
       | (?P<yr>năm\s+(?P<y9>{Y})(?!\s*[-–]\s*\d))
@@ -97,8 +97,12 @@ def _value(m: regex.Match, year_for: int | None) -> tuple[str | None, bool]:
         return (f"{y}-Q{n}" if y else None), not g["y5"]
     if g["h"]:
         y = int(g["y6"]) if g["y6"] else year_for
-        half = 1 if g["hp"].lower() == "đầu" else 2
-        return (f"{y}-H{half}" if y else None), not g["y6"]
+        months = {"ba": 3, "sáu": 6, "chín": 9}.get(g["hn"].lower()) or int(g["hn"])
+        if g["hp"].lower() == "cuối":  # "6 tháng cuối năm": the second half
+            value = f"{y}-H2" if months == 6 else None
+        else:  # the first N months: a quarter or half when it is one, else as of month N
+            value = {3: f"{y}-Q1", 6: f"{y}-H1", 12: f"{y}"}.get(months, f"{y}-{months:02d}")
+        return (value if y and 1 <= months <= 12 else None), not g["y6"]
     if g["dm"]:
         d, mo = int(g["d7"]), int(g["m7"])
         return (f"{year_for}-{mo:02d}-{d:02d}" if year_for and _valid(d, mo) else None), True
