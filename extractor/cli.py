@@ -198,3 +198,32 @@ def eval_command(gold_dir: str, article_paths: tuple[str, ...], as_json: bool,
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
         click.echo(format_report(report, details=not brief))
+
+
+@cli.command()
+@click.option("--sizes", default="1000,10000", show_default=True,
+              help="Corpus sizes, comma-separated (100000 works; it takes about an hour).")
+@click.option("--workers", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
+              show_default="number of cores", help="Workers of the parallel extract and of build.")
+@click.option("--work", default="bench/work", show_default=True, help="Folder for generated corpora.")
+@click.option("--out", "out_path", help="JSON results file [default: bench/results/DATE.json].")
+@click.option("--articles", default="../shared/articles", show_default=True, help="Template articles.")
+@click.option("--gold", "gold_dir", default="../shared/gold", show_default=True, help="Their gold.")
+def bench(sizes: str, workers: int, work: str, out_path: str | None, articles: str, gold_dir: str) -> None:
+    """Time extract (1 and N workers), build, re-builds and a read-only floor on generated
+    corpora with known facts; print the table and write it as JSON.
+
+    Example: bhyt bench --sizes 1000,10000,100000
+    """
+    from datetime import date
+    from pathlib import Path
+
+    from .bench import run, table
+
+    results = run(tuple(int(s) for s in sizes.split(",")), work=Path(work), articles=Path(articles),
+                  gold_dir=Path(gold_dir), workers=workers)
+    out = Path(out_path or f"bench/results/{date.today().isoformat()}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(table(results))
+    click.echo(f"written to {out}", err=True)

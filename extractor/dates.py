@@ -22,9 +22,6 @@ import regex
 from .data import alternation, load
 
 Y = r"(?:19|20)\d{2}"
-_DOC_BEFORE = regex.compile(
-    r"(?:\d+/\d{4}/|/[\p{Lu}Đ]+-|\bsố\s+\d|Nghị định|Quyết định|Nghị quyết|Chỉ thị|Công văn|"
-    r"Thông tư|văn bản|Luật|Kế hoạch số|Thông báo)[^,;:.()]{0,40}$", regex.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,12 @@ def _words() -> dict[str, regex.Pattern]:
             rf"|(?<=^|[,.:;]\s*|\s)hiện(?=\s+(?:{alternation(d['now_hien_before'])})(?!\p{{L}}))",
             regex.IGNORECASE),
         "range_from": regex.compile(r"(?<!\p{L})từ(?:\s+ngày)?\s*$", regex.IGNORECASE),
+        # A date after a document's name or number is the document's ("Nghị định 146/2018/NĐ-CP
+        # ngày 17/10/2018"), not a figure's.
+        "document": regex.compile(
+            rf"(?:\d+/\d{{4}}/|/[\p{{Lu}}Đ]+-|\bsố\s+\d|(?<!\p{{L}})"
+            rf"(?:{alternation(load('documents')['document_words'])}))[^,;:.()]{{0,40}}$",
+            regex.IGNORECASE),
     }
 
 
@@ -144,7 +147,7 @@ def find_time_phrases(text: str, start: int = 0, end: int | None = None,
 
 def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
     w = _words()
-    if _DOC_BEFORE.search(before):
+    if w["document"].search(before):
         return "ignore"
     if w["baseline"].search(before):
         return "baseline"

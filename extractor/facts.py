@@ -30,21 +30,22 @@ from .numbers import Number, as_count, find_numbers, implied_percent
 from .places import ArticlePlaces, Locality, Mention
 from .segment import Piece, segment
 
-# Document numbers, phone numbers and year ranges look like figures and are none.
-_CODES = regex.compile(
-    r"\d+(?:[./-]\d+)*\s*/\s*(?:\d{4}\s*/\s*)?[\p{Lu}Đ]{1,}[\p{Lu}Đ\-/]*"  # 146/2018/NĐ-CP, 13- NQ/HU
-    r"|(?<![\d.,])0\d{2,4}[. ]?\d{3,4}[. ]?\d{3,4}(?![\d])"  # 0229.3865.126
-    r"|(?<![\d.,])1[89]00[. ]?\d{4}(?:[. ]?\d{2,3})?(?![\d])"  # 1900.9068
-    r"|(?<!\p{L})(?i:nghị\s+quyết|quyết\s+định|chỉ\s+thị|kế\s+hoạch|công\s+văn|văn\s+bản|"
-    r"thông\s+báo|luật|nghị\s+định|thông\s+tư|tờ\s+trình|báo\s+cáo|hướng\s+dẫn|đề\s+án)"
-    r"(?:\s+số)?\s+\d+"  # Chỉ thị số 07, công văn 23
-    r"|(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}"  # 2021 - 2026
-    r"|\d+\s*/\s*\d+(?=\s*(?:xã|phường|thị\s+trấn|chỉ\s+tiêu|tiêu\s+chí|huyện|tỉnh|đơn\s+vị))"
-    r"|(?<!\p{L})(?:khóa|Khóa|lần thứ|kỳ họp thứ)\s+\S+"
-)
 _RATIO = regex.compile(r"\s*/\s*$")
-# Fewer people than this is an anecdote ("cả nhà 5 người tôi"), not a statistic.
-MIN_COUNT = 10
+
+
+@lru_cache(maxsize=1)
+def _codes() -> regex.Pattern:
+    """Document numbers, phone numbers, year ranges, fractions of units: they look like
+    figures and are none."""
+    d = load("documents")
+    return regex.compile(
+        r"\d+(?:[./-]\d+)*\s*/\s*(?:\d{4}\s*/\s*)?[\p{Lu}Đ]{1,}[\p{Lu}Đ\-/]*"  # 146/2018/NĐ-CP
+        r"|(?<![\d.,])0\d{2,4}[. ]?\d{3,4}[. ]?\d{3,4}(?![\d])"  # 0229.3865.126
+        r"|(?<![\d.,])1[89]00[. ]?\d{4}(?:[. ]?\d{2,3})?(?![\d])"  # 1900.9068
+        rf"|(?<!\p{{L}})(?i:{alternation(d['document_words'])})(?:\s+số)?\s+\d+"  # công văn 23
+        r"|(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}"  # 2021 - 2026
+        rf"|\d+\s*/\s*\d+(?=\s*(?i:{alternation(d['fraction_nouns'])})(?!\p{{L}}))"  # 9/9 xã
+        rf"|(?<!\p{{L}})(?i:{alternation(d['ordinal_words'])})\s+\S+")
 
 
 def _in_quote(text: str, piece: Piece, n: Number) -> bool:
@@ -203,7 +204,7 @@ def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
     text = ctx.article.text
     phrases = find_time_phrases(text, piece.start, piece.end, ctx.published, ctx.fallback_year)
     masked = [(p.start, p.end) for p in phrases if p.kind != "now"]
-    masked += [m.span() for m in _CODES.finditer(text, piece.start, piece.end)]
+    masked += [m.span() for m in _codes().finditer(text, piece.start, piece.end)]
     numbers = [n for n in find_numbers(text, piece.start, piece.end, masked)]
     if piece.kind == "row":
         readings = _read_row(ctx, piece, numbers, phrases)
@@ -303,7 +304,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         if kind == "count" and not (ratio_numerator or ratio_denominator
                                     or patterns()["people_after"].match(right)):
             continue
-        if (kind == "count" and n.value < MIN_COUNT) or _in_quote(text, piece, n):
+        if (kind == "count" and n.value < load("documents")["min_count"]) or _in_quote(text, piece, n):
             continue
         if ratio_denominator:
             metric = "population" if not target else None

@@ -73,7 +73,7 @@ def highlight(evidence: str, start: int | None, end: int | None,
         hi = lo + len(surface)
     if lo is None or not 0 <= lo < hi <= len(evidence):
         return Markup(escape(evidence))
-    return Markup(f"{evidence[:lo]}<mark>{escape(evidence[lo:hi])}</mark>"
+    return Markup(f"{escape(evidence[:lo])}<mark>{escape(evidence[lo:hi])}</mark>"
                   f"{escape(evidence[hi:])}")
 
 
