@@ -8,7 +8,7 @@ keeps rates, sums and plan ratios exact. Articles whose places cannot be swapped
 that way (several districts, new-era communes, provinces, the country) only get k.
 
 Every measured step runs as its own process, so its wall time includes start-up and
-its peak memory is that process tree's largest process (ru_maxrss from wait4).
+its peak memory is that process tree's largest process (GNU time's %M).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -251,16 +252,20 @@ print(sum(len(number.findall(unicodedata.normalize("NFC", p.read_bytes().decode(
 
 
 def _run(args: list[str], stdout: Path | None = None) -> dict:
-    """Wall seconds and peak RSS (MB, largest process of its tree) of one command."""
-    start = time.perf_counter()
-    with open(stdout or os.devnull, "wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - start
-    if proc.returncode not in (0, 1):  # 1: some article failed, reported by the command
-        raise RuntimeError(f"{' '.join(args[3:])} exited {proc.returncode}")
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    """Wall seconds and peak RSS (MB, largest process of its tree) of one command.
+
+    Through GNU time: a child forked from this process would report this process's
+    own peak (Linux carries ru_maxrss across fork and exec), time's children do not.
+    """
+    with tempfile.NamedTemporaryFile("r") as usage, open(stdout or os.devnull, "wb") as out:
+        start = time.perf_counter()
+        code = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", usage.name, *args],
+                               stdout=out, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - start
+        if code not in (0, 1):  # 1: some article failed, reported by the command
+            raise RuntimeError(f"{' '.join(args[3:])} exited {code}")
+        peak_kb = int(usage.read().split()[-1])
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak_kb / 1024, 1)}
 
 
 def _found_by_source(facts_file: Path) -> Iterator[tuple[str, list[dict]]]:

@@ -239,6 +239,8 @@ def test_site_is_read_only_with_a_time_limit(site: str) -> None:
     assert status == 400
     plugins = {p["name"] for p in get_json(site, "/-/plugins.json")}
     assert plugins == {"bhyt_site.py"}  # no write plugin (datasette-write, -insert, ...)
+    queries = get_json(site, "/bhyt.json")["queries"]
+    assert queries and not [q["name"] for q in queries if q.get("write")]
 
 
 def test_fact_page_highlights_its_number_and_links_its_article(site: str,
