@@ -141,7 +141,7 @@ def test_decimals_without_three_digits_after_the_comma_read_back(value: Decimal)
 
 
 def one_dot_group(value: Decimal) -> bool:
-    """1.250 and 12.500: the form the xfail below is about."""
+    """1.250 and 12.500: before a scale word these read as decimals (see the test below)."""
     return 1000 <= value < 10**6 and value == value.to_integral()
 
 
