@@ -282,13 +282,19 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
     readings: list[Reading] = []
     prev_end = piece.start
     previous: Reading | None = None
+    prev_skipped = False
+    cues = _without_places(text, piece, mentions)
+
+    def cue_text(a: int, b: int) -> str:
+        return cues[a - piece.start:b - piece.start]
+
     for i, n in enumerate(numbers):
         nxt = numbers[i + 1] if i + 1 < len(numbers) else None
         prv = numbers[i - 1] if i else None
         lead = n.qualifier_start if n.qualifier_start is not None else n.start
-        left = text[prev_end:lead]
-        right = text[n.end:min(piece.end, n.end + 80)]
-        clause = text[_clause_start(text, piece.start, lead):lead]
+        left = cue_text(prev_end, lead)
+        right = cue_text(n.end, min(piece.end, n.end + 80))
+        clause = cue_text(_clause_start(text, piece.start, lead), lead)
         if not n.percent and _implied_percent(n, left, right):
             n = implied_percent(n)
         elif not n.percent and patterns()["people_after"].match(right):
@@ -310,10 +316,13 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             metric = "population" if not target else None
         elif ratio_numerator:
             metric = "participants" if not target else "target_participants"
+        elif prev_skipped and kind == "percent" and _continues_enumeration(left):
+            metric = None  # "hỗ trợ thêm 30% mức đóng cho ..., 20% cho học sinh"
         else:
             metric = classify(kind, left, right, clause, target,
                               previous.metric if previous and previous.number is prv else None,
                               n.qualifier)
+        prev_skipped = kind == "percent" and metric is None
         if metric is None:
             continue
         scheme = _scheme_for(ctx, piece, n, schemes)
@@ -356,6 +365,23 @@ def _implied_percent(n: Number, left: str, right: str) -> bool:
     decimal = regex.search(r"[.,]\d{1,2}$", n.surface) is not None
     return bool(plan) or (decimal and p["implied_percent_right"].match(right) is not None
                           and p["implied_percent_clause"].search(left) is not None)
+
+
+def _without_places(text: str, piece: Piece, mentions: list[Mention]) -> str:
+    """The piece with its place names blotted out (same length), so that cue words never
+    match inside a name ("Rạch Giá" is no price, "Hòa Bình" no "bình quân")."""
+    chars = list(text[piece.start:piece.end])
+    for m in mentions:
+        if m.kind in ("named", "bare", "locator"):
+            for i in range(max(m.start, piece.start), min(m.end, piece.end)):
+                chars[i - piece.start] = "·"
+    return "".join(chars)
+
+
+def _continues_enumeration(left: str) -> bool:
+    """Whether a number only continues the list of the one before it: no new verb or subject."""
+    return len(left) < 60 and not regex.search(
+        r"(?<!\p{L})(?:đạt|tỷ\s+lệ|bao\s+phủ|có|là|tăng|giảm|toàn)(?!\p{L})", left, regex.IGNORECASE)
 
 
 def _semicolon_clause(text: str, piece: Piece, n: Number) -> tuple[int, int]:
@@ -411,6 +437,9 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
             else:
                 break
         out = [loc for loc in (ctx.places.resolve(m) for m in group) if loc is not None]
+        respective = _respectively(text, group, n, numbers)
+        if respective is not None and len(out) == len(group):
+            return [out[respective]]
         if out or nearest.kind != "self":
             return out
     after = [m for m in mentions if m.start >= n.end]
@@ -428,6 +457,19 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
             return [loc for loc in out if loc is not None]
     default = ctx.places.default()
     return [default] if default else []
+
+
+def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Number]) -> int | None:
+    """`các xã A, B lần lượt là 74,8% và 76,1%`: the position of this number among the figures
+    that follow "lần lượt", when there are as many as places."""
+    m = regex.search(r"(?<!\p{L})lần\s+lượt(?!\p{L})", text[group[-1].end:n.start])
+    if m is None or len(group) < 2:
+        return None
+    start = group[-1].end + m.end()
+    run = [x for x in numbers if x.start >= start][:len(group)]
+    if len(run) != len(group) or n not in run:
+        return None
+    return run.index(n)
 
 
 def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
