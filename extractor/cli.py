@@ -88,12 +88,15 @@ def build(paths: tuple[str, ...], db_path: str, max_bytes: int, workers: int) ->
                           on_failure=failures.append, workers=workers)
     for f in failures:
         click.echo(f"error: {f.source}: {f.stage}: {f.error}", err=True)
-    verdicts = audit_db(db)
-    inconsistent = sum(v.status == "inconsistent" for v in verdicts)
+    if report.added or report.replaced or "checks" not in db.table_names():
+        verdicts = audit_db(db)
+        audited = (f"{len(verdicts)} checks, "
+                   f"{sum(v.status == 'inconsistent' for v in verdicts)} inconsistent")
+    else:  # no fact changed: the audit's verdicts stand
+        audited = "checks unchanged"
     click.echo(f"{report.added} articles added, {report.replaced} replaced, "
                f"{report.unchanged} unchanged, {report.failed} failed; "
-               f"{report.facts} facts stored; {len(verdicts)} checks, "
-               f"{inconsistent} inconsistent", err=True)
+               f"{report.facts} facts stored; {audited}", err=True)
     if report.failed:
         sys.exit(1)
 

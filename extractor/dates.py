@@ -22,6 +22,9 @@ import regex
 from .data import alternation, load
 
 Y = r"(?:19|20)\d{2}"
+_SENTENCE_BREAK = regex.compile(r"\n|[.!?]\s")
+_CLAUSE_BREAK = regex.compile(r"[,;:.!?\n]")
+_WORDY = regex.compile(r"[^\s,:;.(–-]")
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,8 @@ def find_time_phrases(text: str, start: int = 0, end: int | None = None,
     w = _words()
     out: list[TimePhrase] = []
     for m in _pattern().finditer(text, start, end):
-        before = text[max(start, m.start() - 60):m.start()]
+        # What stands before the date in its own sentence decides its kind.
+        before = _SENTENCE_BREAK.split(text[max(start, m.start() - 60):m.start()])[-1]
         g = m.groupdict()
         if g["dm"] and not (w["asof"].search(before) or w["event"].search(before)
                             or w["period"].search(before) or w["range_from"].search(before)):
@@ -158,8 +162,8 @@ def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
     if w["period"].search(before):
         return "point"
     head = text[start:m.start()]
-    line_head = regex.split(r"\n|[.!?]\s", head)[-1]
-    clause_start = not regex.search(r"[^\s,:;.(–-]", head.split(",")[-1]) if head else True
+    line_head = _SENTENCE_BREAK.split(head)[-1]
+    clause_start = not _WORDY.search(_CLAUSE_BREAK.split(head)[-1]) if head else True
     g = m.groupdict()
     if (g["dm"] or g["dmy"] or g["wdmy"]) and w["event"].search(before) and len(line_head) < 20:
         return "event"

@@ -8,6 +8,7 @@ date (FACTS.md, Dates rule 2) carries from one sentence to the next.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -31,6 +32,7 @@ from .places import ArticlePlaces, Locality, Mention
 from .segment import Piece, segment
 
 _RATIO = regex.compile(r"\s*/\s*$")
+_CLAUSE_MARK = regex.compile(r"[,;:(]")
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +48,12 @@ def _codes() -> regex.Pattern:
         r"|(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}"  # 2021 - 2026
         rf"|\d+\s*/\s*\d+(?=\s*(?i:{alternation(d['fraction_nouns'])})(?!\p{{L}}))"  # 9/9 xã
         rf"|(?<!\p{{L}})(?i:{alternation(d['ordinal_words'])})\s+\S+")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
 
 
 def _in_quote(text: str, piece: Piece, n: Number) -> bool:
@@ -77,6 +85,8 @@ class Context:
     fallback_year: int | None
     places: ArticlePlaces
     bhyt_article: bool
+    phrases: list[TimePhrase] = field(default_factory=list)  # every time phrase, in order
+    codes: list[Span] = field(default_factory=list)  # document and phone numbers, in order
     first_asof: str | None = None
     state: str | None = None  # the "as of" date in force
     topic: dict[int, str] = field(default_factory=dict)  # paragraph -> scheme last named
@@ -134,9 +144,10 @@ def _context(article: Article) -> Context:
     places = ArticlePlaces(text, article.title, date, hint)
     head = (article.title or "") + text[:1500]
     bhyt = bool(patterns()["bhyt"].search(head))
-    ctx = Context(article, published, fallback_year, places, bhyt)
-    asof = [p for p in find_time_phrases(text, 0, len(text), published, fallback_year)
-            if p.kind == "asof" and p.value]
+    ctx = Context(article, published, fallback_year, places, bhyt,
+                  phrases=find_time_phrases(text, 0, len(text), published, fallback_year),
+                  codes=[Span(*m.span()) for m in _codes().finditer(text)])
+    asof = [p for p in ctx.phrases if p.kind == "asof" and p.value]
     ctx.first_asof = asof[0].value if asof else None
     return ctx
 
@@ -202,9 +213,9 @@ class Reading:
 
 def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
     text = ctx.article.text
-    phrases = find_time_phrases(text, piece.start, piece.end, ctx.published, ctx.fallback_year)
+    phrases = _within(ctx.phrases, piece.start, piece.end)
     masked = [(p.start, p.end) for p in phrases if p.kind != "now"]
-    masked += [m.span() for m in _codes().finditer(text, piece.start, piece.end)]
+    masked += [(c.start, c.end) for c in _within(ctx.codes, piece.start, piece.end)]
     numbers = [n for n in find_numbers(text, piece.start, piece.end, masked)]
     if piece.kind == "row":
         readings = _read_row(ctx, piece, numbers, phrases)
@@ -225,6 +236,12 @@ def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
                 baseline=r.baseline, code=loc.code,
                 extra={"lat": loc.lat, "lon": loc.lon} if loc.lat is not None else {}))
     return facts
+
+
+def _within(items: list, start: int, end: int) -> list:
+    """The items (sorted by `.start`) that start inside [start, end)."""
+    starts = [x.start for x in items]
+    return items[bisect_left(starts, start):bisect_left(starts, end)]
 
 
 def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None:
@@ -256,8 +273,8 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
         if intro:
             return intro[-1].scheme
     # "phường Buôn Ma Thuột đạt 96,35%" in a paragraph after the BHYT figures.
-    named = [m for m in ctx.places.mentions if piece.start <= m.start < n.start
-             and m.kind in ("named", "bare")]
+    named = [m for m in _within(ctx.places.mentions, piece.start, n.start)
+             if m.kind in ("named", "bare")]
     # A count in brackets after a rate ("86,5% (7.204/8.329)") is that rate's.
     bracketed = regex.search(r"%\s*\(\s*(?:[\d.,]+\s*/\s*)?$",
                              text[max(piece.start, n.start - 24):n.start]) is not None
@@ -276,8 +293,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
                    phrases: list[TimePhrase]) -> list[Reading]:
     text = ctx.article.text
     schemes = scheme_mentions(text, piece.start, piece.end)
-    mentions = [m for m in ctx.places.mentions
-                if piece.start <= m.start < piece.end and m.kind != "locator"]
+    mentions = [m for m in _within(ctx.places.mentions, piece.start, piece.end)
+                if m.kind != "locator"]
     intro_text = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
     readings: list[Reading] = []
     prev_end = piece.start
@@ -393,8 +410,8 @@ def _semicolon_clause(text: str, piece: Piece, n: Number) -> tuple[int, int]:
 
 def _clause_start(text: str, start: int, end: int) -> int:
     last = start
-    for m in regex.finditer(r"[,;:(]", text[start:end]):
-        last = start + m.end()
+    for m in _CLAUSE_MARK.finditer(text, start, end):
+        last = m.end()
     return last
 
 
@@ -579,7 +596,7 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         return []
     header_text = " ".join(piece.header)
     unit_hint = 3 if regex.search(r"(?i)xã|phường|thị trấn", header_text) else None
-    mentions = [m for m in ctx.places.mentions if name_cell.start <= m.start < name_cell.end]
+    mentions = _within(ctx.places.mentions, name_cell.start, name_cell.end)
     if mentions:
         loc = ctx.places.resolve(mentions[0], prefer_level=unit_hint)
     else:

@@ -351,6 +351,14 @@ def _alias_allows(alias: dict | None, place: Place) -> bool:
 def find(name: str, *, unit: str | None = None, level: int | None = None,
          province: str | None = None, district: str | None = None,
          date: str | None = None) -> list[Place]:
+    """All units of the date's era named `name`, narrowed by the optional filters (see
+    `_find`). Cached: an article asks for the same few names many times."""
+    return list(_find(name, unit, level, province, district, date))
+
+
+@lru_cache(maxsize=100_000)
+def _find(name: str, unit: str | None, level: int | None, province: str | None,
+          district: str | None, date: str | None) -> tuple[Place, ...]:
     """All units of the date's era named `name`, narrowed by the optional filters.
 
     `name` may carry its unit word ("TT Gia Ray", "huyện Xuân Lộc") when `unit` is not
@@ -381,7 +389,7 @@ def find(name: str, *, unit: str | None = None, level: int | None = None,
                 continue
             if _valid(entry, span) and _alias_allows(alias, p):
                 found[entry] = None
-    return sorted(_collapse(list(found), span), key=_sort_key)
+    return tuple(sorted(_collapse(list(found), span), key=_sort_key))
 
 
 def _collapse(entries: list[_Entry], span: tuple[str, str] | None) -> list[Place]:

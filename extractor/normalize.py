@@ -9,6 +9,7 @@ reads the text, so that patterns only ever see one spelling.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import regex
 
@@ -41,6 +42,10 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.translate(_REPLACE))
 
 
+_SYLLABLE_SPLIT = regex.compile(r"[\s\-]+")
+
+
+@lru_cache(maxsize=200_000)  # the same few thousand names are keyed over and over
 def name_key(name: str) -> str:
     """A key that equates spellings of one name: case, NFC/NFD and tone-mark placement.
 
@@ -48,7 +53,7 @@ def name_key(name: str) -> str:
     Each syllable's tone mark is lifted off its vowel and written at its end.
     """
     out = []
-    for syllable in regex.split(r"[\s\-]+", name.strip().casefold()):
+    for syllable in _SYLLABLE_SPLIT.split(name.strip().casefold()):
         if not syllable:
             continue
         decomposed = unicodedata.normalize("NFD", syllable)

@@ -34,6 +34,8 @@ class Number:
 
 
 _DIGITS = r"\d+(?:[.,]\d+)*"
+_MARK = regex.compile(r"[.,]")
+_MARK_DIGIT = regex.compile(r"[.,]\d")
 
 
 @lru_cache(maxsize=1)
@@ -59,13 +61,13 @@ def parse_digits(digits: str, *, decimal_hint: bool) -> Decimal:
 
     With `decimal_hint` (a percent sign or scale word follows) a lone mark is decimal.
     """
-    marks = regex.findall(r"[.,]", digits)
-    groups = regex.split(r"[.,]", digits)
+    marks = _MARK.findall(digits)
+    groups = _MARK.split(digits)
     if not marks:
         return Decimal(digits)
     if len(set(marks)) == 2:
         decimal_mark = marks[-1]
-        whole = "".join(regex.split(r"[.,]", digits[: digits.rfind(decimal_mark)]))
+        whole = "".join(_MARK.split(digits[: digits.rfind(decimal_mark)]))
         return Decimal(f"{whole}.{groups[-1]}")
     if len(marks) > 1:  # the same mark repeated is always grouping
         return Decimal("".join(groups))
@@ -112,7 +114,7 @@ def find_numbers(text: str, start: int = 0, end: int | None = None,
         if any(a < m.end(1) and m.start(1) < b for a, b in masked):
             continue
         digits, scale_word, percent = m.group(1), m.group(2), m.group(3)
-        if regex.match(r"[.,]\d", text[m.end(1):m.end(1) + 2]):
+        if _MARK_DIGIT.match(text, m.end(1)):
             continue  # a longer token (an IP, a version) the pattern cut short
         value = parse_digits(digits, decimal_hint=bool(scale_word or percent))
         scale = scales[scale_word.lower()] if scale_word else 1

@@ -23,6 +23,7 @@ from .segment import headline_end
 # A name: capitalized syllables joined by spaces ("Buôn Ma Thuột", "Ô Môn", "Ea Súp").
 _SYLLABLE = r"\p{Lu}[\p{Ll}\p{M}]*(?:'\p{Lu}?[\p{Ll}\p{M}]+)?"
 NAME = rf"{_SYLLABLE}(?:[ ]+{_SYLLABLE})*"
+_WORD = regex.compile(r"\p{L}+")
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def shadow(text: str) -> str:
         letters = [c for c in line if c.isalpha()]
         upper = sum(c.isupper() for c in letters)
         if len(letters) >= 8 and upper > 0.8 * len(letters):
-            titled = regex.sub(r"\p{L}+", lambda m: m.group(0).capitalize(), line)
+            titled = _WORD.sub(lambda m: m.group(0).capitalize(), line)
             # Unit words stay lower case, so "XÃ QUY MÔNG" reads as "xã Quy Mông".
             titled = _unit_words_lower(titled)
             line = titled if len(titled) == len(line) else line
@@ -67,9 +68,7 @@ def shadow(text: str) -> str:
 
 
 def _unit_words_lower(line: str) -> str:
-    words = load("places")["unit_words"]
-    return regex.sub(rf"(?<!\p{{L}})({alternation(words)})(?=[ ]+\p{{Lu}})",
-                     lambda m: m.group(0).lower(), line, flags=regex.IGNORECASE)
+    return _patterns()["unit_before_name"].sub(lambda m: m.group(0).lower(), line)
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +83,7 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?![\p{{L}}])[ ]+"
             rf"(?P<name>{NAME}|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
         "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
+        "unit_before_name": regex.compile(rf"(?<!\p{{L}})(?i:{unit_full})(?=[ ]+\p{{Lu}})"),
         "organ": regex.compile(rf"(?<![\p{{L}}])(?P<organ>(?i:{alternation(list(p['organs']))}))[ ]+"
                                rf"(?P<name>{NAME})"),
         "self": regex.compile(
