@@ -98,6 +98,9 @@ class Verdict:
     computed: str
     explanation: str
     facts: tuple[str, ...] = ()
+    # How far apart the computed and reported intervals are, in percent of the reported
+    # value: 0 when they meet; what "figures that do not add up" are sorted by.
+    off_by: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -415,7 +418,15 @@ def _compare(fig: _Figure, check: str, formula: str, computed: Interval | None,
         how = "cannot agree at any reading of the figures: an error beyond rounding"
         status = "inconsistent"
     explanation = f"{formula} = {shown}, reported {_reading(fig)}: {how}"
-    return _verdict(fig, check, status, shown, explanation, used)
+    return replace(_verdict(fig, check, status, shown, explanation, used),
+                   off_by=_off_by(computed, fig.span, fig.fact["value"]))
+
+
+def _off_by(computed: Interval, reported: Interval, value) -> float:
+    """The gap between two intervals in percent of the reported value (0 when they meet)."""
+    gap = max(computed[0] - reported[1], reported[0] - computed[1], Fraction(0))
+    scale = abs(Fraction(str(value))) or Fraction(1)
+    return round(float(gap / scale * 100), 3)
 
 
 def _missing(fig: _Figure, check: str, what: str, used: Iterable[_Figure | None] = ()) -> Verdict:
@@ -460,7 +471,7 @@ def _check_implied_population(fig: _Figure, idx: _Index) -> Iterator[Verdict]:
         explanation += f" ({_show_span(q.span, False, 0)})"
     verdict = _verdict(fig, "implied_population", "consistent" if ok else "inconsistent",
                        shown, f"{explanation}: {how}", [p, q])
-    yield replace(verdict, reported=_cite(q, fig))
+    yield replace(verdict, reported=_cite(q, fig), off_by=_off_by(implied, q.span, q.fact["value"]))
 
 
 def _check_rate_range(fig: _Figure, idx: _Index) -> Iterator[Verdict]:
@@ -475,7 +486,8 @@ def _check_rate_range(fig: _Figure, idx: _Index) -> Iterator[Verdict]:
     else:
         status, how = "consistent", "can lie between 0% and 100% at the reported precision"
     shown = _show_span(fig.span, True, _decimals(lo) or _decimals(hi))
-    yield _verdict(fig, "range", status, shown, f"reported {_reading(fig)}: {how}")
+    yield replace(_verdict(fig, "range", status, shown, f"reported {_reading(fig)}: {how}"),
+                  off_by=_off_by((Fraction(0), HUNDRED), fig.span, value))
 
 
 def _check_count_range(fig: _Figure, idx: _Index) -> Iterator[Verdict]:
@@ -657,4 +669,4 @@ def audit_db(db: Database) -> list[Verdict]:
     return verdicts
 
 
-_CHECKS_COLUMNS = {"id": int, **{f.name: str for f in fields(Verdict)}}
+_CHECKS_COLUMNS = {"id": int, **{f.name: str for f in fields(Verdict)}, "off_by": float}

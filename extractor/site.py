@@ -22,8 +22,9 @@ METADATA_NAME = "bhyt"  # the database key in metadata.yml
 # The audit's table; its query joins the site only once the audit has filled it.
 CHECKS_QUERY = {
     "title": "Figures that do not add up",
-    "description": "Audit verdicts that found a figure inconsistent with the others.",
-    "sql": "SELECT * FROM checks WHERE status = 'inconsistent'",
+    "description": "Audit verdicts that found a figure inconsistent with the others, "
+                   "the furthest off first (off_by: the gap in percent of the reported value).",
+    "sql": "SELECT * FROM checks WHERE status = 'inconsistent' ORDER BY off_by DESC, id",
 }
 
 CHART_SQL = """

@@ -293,3 +293,9 @@ def test_figures_that_do_not_add_up_on_a_database_served_under_another_name(
     rows = json.loads(get("/other/figures_that_do_not_add_up.json?_shape=array"))
     assert {"Vị Thủy", "Sông Công", "Kiên Giang", "Ninh Thượng"} <= {r["locality"] for r in rows}
     assert all(r["status"] == "inconsistent" and r["explanation"] for r in rows)
+    gaps = [r["off_by"] for r in rows]
+    assert gaps == sorted(gaps, reverse=True) and gaps[0] > 0  # the furthest off first
+    page = get("/other/checks?status=inconsistent")
+    first = json.loads(rows[0]["facts"])[0]
+    assert f'href="/other/facts/{first}"' in page  # each verdict links to its facts
+    assert 'href="/other/articles?source=' in page  # and to its article

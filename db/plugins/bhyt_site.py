@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -33,6 +34,16 @@ def render_cell(row, value, column, table, database, datasette):
         url = datasette.urls.row(database, "articles", value)
         label = _get(row, "source") or value
         return Markup(f'<a href="{escape(url)}">{escape(label)}</a>')
+    if table == "checks" and column == "source" and isinstance(value, str):
+        url = f"{datasette.urls.table(database, 'articles')}?{urlencode({'source': value})}"
+        return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    if table == "checks" and column == "facts" and isinstance(value, str):
+        try:
+            ids = [str(i) for i in json.loads(value)]
+        except ValueError:
+            return None
+        return Markup(", ".join(f'<a href="{escape(datasette.urls.row(database, "facts", i))}">'
+                                f"{escape(i)}</a>" for i in ids))
     if column == "locality" and isinstance(value, str) and database:
         return Markup(f'<a href="{escape(_chart_url(datasette, database, row))}" '
                       f'title="coverage chart">{escape(value)}</a>')
