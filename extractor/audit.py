@@ -48,9 +48,10 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 import regex
@@ -631,12 +632,30 @@ def audit(facts: Iterable[dict]) -> list[Verdict]:
     return [v for fig in figures for check in _CHECKS.get(fig.metric, ()) for v in check(fig, idx)]
 
 
-def report(verdicts: list[Verdict]) -> str:
+@dataclass
+class Summary:
+    """What a person wants to know of many verdicts: counts by kind, and each inconsistency."""
+
+    kinds: Counter = field(default_factory=Counter)
+    inconsistent: list[Verdict] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.kinds.values())
+
+    def add(self, verdicts: Iterable[Verdict]) -> Summary:
+        for v in verdicts:
+            self.kinds[v.check] += 1
+            if v.status == "inconsistent":
+                self.inconsistent.append(v)
+        return self
+
+
+def report(summary: Summary) -> str:
     """A short report for a person: checks by kind, then every inconsistency."""
-    kinds = Counter(v.check for v in verdicts)
-    bad = [v for v in verdicts if v.status == "inconsistent"]
-    counts = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
-    lines = [f"{len(verdicts)} check{'' if len(verdicts) == 1 else 's'}: {counts}",
+    total, bad = summary.total, summary.inconsistent
+    counts = ", ".join(f"{k} {n}" for k, n in sorted(summary.kinds.items()))
+    lines = [f"{total} check{'' if total == 1 else 's'}: {counts}",
              f"{len(bad)} inconsistent"]
     for v in bad:
         place = f"{v.unit} {v.locality}" if v.unit else f"{v.locality}"
@@ -646,27 +665,53 @@ def report(verdicts: list[Verdict]) -> str:
     return "\n".join(lines)
 
 
-def checks_rows(verdicts: list[Verdict]) -> list[dict]:
-    """Rows of the `checks` table: numbered in audit order, fact ids as a JSON list."""
-    return [{"id": n, **v.to_dict(), "facts": json.dumps(list(v.facts))}
-            for n, v in enumerate(verdicts, start=1)]
+def checks_rows(verdicts: list[Verdict], first_id: int = 1) -> list[dict]:
+    """Rows of the `checks` table: numbered in audit order, fact ids as a JSON list, and the
+    place they are about (the key an incremental audit finds them by)."""
+    return [{"id": n, **v.to_dict(), "facts": json.dumps(list(v.facts)),
+             "place": place_id(v.to_dict())}
+            for n, v in enumerate(verdicts, start=first_id)]
 
 
-def audit_db(db: Database) -> list[Verdict]:
-    """Audit the `facts` table and replace every row of `checks`, in one transaction.
+def place_id(fact: dict) -> str:
+    """The place a fact or verdict is about, as stored in `checks.place`."""
+    return json.dumps(_place(fact), ensure_ascii=False)
 
-    Checks are numbered afresh on each run: they are recomputed from all facts at
-    once, so no check outlives the facts it was made from.
+
+def audit_db(db: Database, places: set[str] | None = None) -> Summary:
+    """Audit the `facts` table place by place and store the verdicts in `checks`, in one
+    transaction. All checks are about one place, so one place's facts are in memory at a
+    time. With `places` (`place_id`s), only those places' checks are redone: what an
+    incremental build changed.
     """
-    verdicts = audit(db["facts"].rows) if db["facts"].exists() else []
+    summary = Summary()
     with db.atomic():
-        if db["checks"].exists():
-            db.execute("DELETE FROM checks")
-        else:
+        if not db["checks"].exists():
             db["checks"].create(_CHECKS_COLUMNS, pk="id")
         # alter: a checks table made by an older version gains the columns it lacks.
-        db["checks"].insert_all(checks_rows(verdicts), pk="id", replace=True, alter=True)
-    return verdicts
+        db["checks"].add_missing_columns([_CHECKS_COLUMNS])
+        if places is None:
+            db.execute("DELETE FROM checks")
+        else:
+            db.conn.executemany("DELETE FROM checks WHERE place = ?", [(p,) for p in places])
+        next_id = (db.execute("SELECT max(id) FROM checks").fetchone()[0] or 0) + 1
+        for key, group in _facts_by_place(db):
+            if places is not None and key not in places:
+                continue
+            verdicts = audit(group)
+            db["checks"].insert_all(checks_rows(verdicts, next_id), pk="id")
+            next_id += len(verdicts)
+            summary.add(verdicts)
+    return summary
 
 
-_CHECKS_COLUMNS = {"id": int, **{f.name: str for f in fields(Verdict)}, "off_by": float}
+def _facts_by_place(db: Database) -> Iterator[tuple[str, list[dict]]]:
+    if not db["facts"].exists():
+        return
+    rows = db.query("SELECT * FROM facts ORDER BY coalesce(code, ''), unit, locality, province")
+    for key, group in groupby(rows, key=place_id):
+        yield key, list(group)
+
+
+_CHECKS_COLUMNS = {"id": int, **{f.name: str for f in fields(Verdict)}, "off_by": float,
+                   "place": str}

@@ -88,12 +88,13 @@ def build(paths: tuple[str, ...], db_path: str, max_bytes: int, workers: int) ->
                           on_failure=failures.append, workers=workers)
     for f in failures:
         click.echo(f"error: {f.source}: {f.stage}: {f.error}", err=True)
-    if report.added or report.replaced or "checks" not in db.table_names():
-        verdicts = audit_db(db)
-        audited = (f"{len(verdicts)} checks, "
-                   f"{sum(v.status == 'inconsistent' for v in verdicts)} inconsistent")
-    else:  # no fact changed: the audit's verdicts stand
-        audited = "checks unchanged"
+    if "checks" not in db.table_names():
+        audit_db(db)
+    elif report.changed_places:  # only the places whose facts changed are checked again
+        audit_db(db, report.changed_places)
+    total, bad = db.execute(
+        "SELECT count(*), coalesce(sum(status = 'inconsistent'), 0) FROM checks").fetchone()
+    audited = f"{total} checks, {bad} inconsistent"
     click.echo(f"{report.added} articles added, {report.replaced} replaced, "
                f"{report.unchanged} unchanged, {report.failed} failed; "
                f"{report.facts} facts stored; {audited}", err=True)
@@ -147,7 +148,7 @@ def audit_command(path, db_path: str | None, as_jsonl: bool) -> None:
 
     Example: bhyt audit facts.jsonl --jsonl; bhyt audit --db bhyt.db
     """
-    from .audit import audit, audit_db, report
+    from .audit import Summary, audit, audit_db, report
     from .store import FactFormatError, read_facts_jsonl
 
     if (path is None) == (db_path is None):
@@ -155,18 +156,22 @@ def audit_command(path, db_path: str | None, as_jsonl: bool) -> None:
     if db_path:
         from sqlite_utils import Database
 
-        verdicts = audit_db(Database(db_path))
+        db = Database(db_path)
+        summary = audit_db(db)
+        rows = (dict(r) for r in db.query("SELECT * FROM checks ORDER BY id"))
     else:
         try:
             verdicts = audit(read_facts_jsonl(path))
         except FactFormatError as e:
             raise click.ClickException(f"{path.name}: {e}") from None
+        summary = Summary().add(verdicts)
+        rows = (v.to_dict() for v in verdicts)
     if as_jsonl:
-        for v in verdicts:
-            row = {k: val for k, val in v.to_dict().items() if k != "facts"}
+        for row in rows:
+            row = {k: val for k, val in row.items() if k not in ("facts", "id", "place")}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
-        click.echo(report(verdicts))
+        click.echo(report(summary))
 
 
 @cli.command("eval")

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
@@ -125,6 +125,9 @@ class BuildReport:
     unchanged: int = 0
     facts: int = 0
     failed: int = 0
+    # The places whose facts this build added or removed (audit.place_id): only their checks
+    # need doing again.
+    changed_places: set[str] = field(default_factory=set)
 
 
 def open_db(path: str) -> Database:
@@ -268,12 +271,24 @@ def build(db: Database, paths: Iterable[str], *,
         if error is not None:
             fail(ReadFailure(article.source, error, stage="extract"))
             continue
+        report.changed_places |= _places_of(db, article.source, facts)
         report.facts += save_article(db, article, facts)
         if replacing:
             report.replaced += 1
         else:
             report.added += 1
     return report
+
+
+def _places_of(db: Database, source: str, facts: list[Fact]) -> set[str]:
+    """The places of an article's new facts, and of the checks its old facts took part in."""
+    from .audit import place_id
+
+    places = {place_id(f.to_dict()) for f in facts}
+    if db["checks"].exists() and "place" in db["checks"].columns_dict:
+        places |= {r[0] for r in db.execute("SELECT DISTINCT place FROM checks WHERE source = ?",
+                                            [source])}
+    return places
 
 
 def _changed_articles(db: Database, items: Iterable[Article | ReadFailure], report: BuildReport,

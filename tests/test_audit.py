@@ -387,5 +387,36 @@ def test_cli_fills_the_checks_table_of_a_database(tmp_path):
 
 def test_audit_db_without_facts_leaves_an_empty_checks_table():
     db = Database(memory=True)
-    assert audit_db(db) == []
+    assert audit_db(db).total == 0
     assert db["checks"].exists() and db["checks"].count == 0
+
+
+def test_an_incremental_build_redoes_only_the_checks_of_changed_places(tmp_path, shared):
+    """Re-building after one article changed re-checks its places and keeps the rest as they were."""
+    import shutil
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(shared / "articles", corpus)
+    db_path = tmp_path / "bhyt.db"
+    bhyt = [sys.executable, "-c", "from extractor.cli import cli; cli()"]
+    subprocess.run([*bhyt, "build", str(corpus), "--db", str(db_path)], check=True,
+                   capture_output=True)
+    before = {(r["source"], r["locality"], r["check"], r["status"])
+              for r in Database(db_path)["checks"].rows}
+    # d16's planted error fixed in the text: its ratio check must turn consistent.
+    d16 = next(corpus.glob("d16_*"))
+    d16.write_text(d16.read_text("utf-8").replace("đạt tỷ lệ 93,36%", "đạt tỷ lệ 93,63%"), "utf-8")
+    subprocess.run([*bhyt, "build", str(corpus), "--db", str(db_path)], check=True,
+                   capture_output=True)
+    after = {(r["source"], r["locality"], r["check"], r["status"])
+             for r in Database(db_path)["checks"].rows}
+    assert (d16.name, "Vị Thủy", "ratio", "inconsistent") in before
+    assert (d16.name, "Vị Thủy", "ratio", "consistent") in after
+    assert {c for c in before if c[0] != d16.name} == {c for c in after if c[0] != d16.name}
+    fresh = tmp_path / "fresh.db"
+    subprocess.run([*bhyt, "build", str(corpus), "--db", str(fresh)], check=True,
+                   capture_output=True)
+    assert after == {(r["source"], r["locality"], r["check"], r["status"])
+                     for r in Database(fresh)["checks"].rows}
