@@ -13,8 +13,7 @@ Each phrase gets a kind that says how it dates figures:
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
@@ -193,10 +192,6 @@ def shift_year(value: str, year: int) -> str:
     return shifted
 
 
-def year_of(value: str | None) -> str | None:
-    return value[:4] if value else None
-
-
 def granularity(value: str) -> int:
     """How fine a date is: a year 1, a half or quarter 2, a month 3, a day 4."""
     if len(value) == 4:
@@ -243,9 +238,3 @@ def date_from_url(url: str | None) -> str | None:
     return None
 
 
-def today() -> str:
-    return dt.date.today().isoformat()
-
-
-__all__ = ["TimePhrase", "find_time_phrases", "parse_published", "date_from_url", "shift_year",
-           "year_of", "granularity", "replace"]

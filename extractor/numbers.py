@@ -26,7 +26,6 @@ class Number:
     scale: int = 1
     qualifier: str = "exact"
     qualifier_start: int | None = None  # where the hedge word begins, when there is one
-    range_upper: bool = False  # the "97%" of "từ 96% đến 97%"
 
     @property
     def people(self) -> int | float:
@@ -177,11 +176,6 @@ def _with_qualifier(text: str, n: Number, all_numbers: list[Number]) -> Number:
     m = pats["range_from"].search(window)
     if m and _range_partner(text, n, all_numbers) is not None:
         return _replace(n, qualifier="at_least", qualifier_start=n.start - (len(window) - m.start(1)))
-    previous = [p for p in all_numbers if p.end <= n.start]
-    if previous and pats["range_to"].match(text[previous[-1].end:n.start]):
-        lead = text[max(0, previous[-1].start - 10):previous[-1].start]
-        if pats["range_from"].search(lead):
-            return _replace(n, range_upper=True)
     return n
 
 

@@ -34,7 +34,6 @@ class Mention:
     name: str | None = None
     unit: str | None = None  # canonical unit word; None when not written
     level: int | None = None  # for `self`: the level referred to
-    place: Place | None = None
 
 
 @dataclass(frozen=True)
