@@ -89,6 +89,7 @@ class Context:
     codes: list[Span] = field(default_factory=list)  # document and phone numbers, in order
     first_asof: str | None = None
     state: str | None = None  # the "as of" date in force
+    target_year: str | None = None  # the year the article's aims were last dated to
     topic: dict[int, str] = field(default_factory=dict)  # paragraph -> scheme last named
     last_scheme: str | None = None  # the scheme the article named last
 
@@ -249,11 +250,21 @@ def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None
     for p in phrases:
         if p.kind not in ("asof", "opener") or not p.value:
             continue
-        if patterns()["target"].search(text, piece.start, p.start):
-            continue  # "phấn đấu đến năm 2025": an aim, not the date of what follows
-        if p.kind == "opener" and ctx.state and ctx.state[:4] == p.value[:4] and (
-                granularity(ctx.state) > granularity(p.value)):
-            continue  # "Năm 2025," after "hết tháng 9/2025" keeps the finer date
+        heads_aim = p.kind == "opener" and patterns()["target"].search(
+            text, p.end, min(piece.end, p.end + 40))
+        if patterns()["target"].search(text, piece.start, p.start) or heads_aim:
+            # "phấn đấu đến năm 2025", "Năm 2024 phấn đấu ...": the year aimed at, which
+            # dates the targets after it that name no year of their own.
+            ctx.target_year = p.value[:4]
+            continue
+        if piece.kind == "title":
+            continue
+        if p.kind == "opener" and ctx.state and (
+                p.value[:4] < ctx.state[:4]
+                or (p.value[:4] == ctx.state[:4] and granularity(ctx.state) > granularity(p.value))):
+            # "Năm 2025," after "hết tháng 9/2025" keeps the finer date; a look back at
+            # "Năm 2024," in a 2025 report dates its own sentence only.
+            continue
         ctx.state = p.value
 
 
@@ -318,7 +329,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             n = as_count(n)
         kind = "percent" if n.percent else "count"
         target = _target_mode(text, piece, n) or bool(
-            intro_text and patterns()["target"].search(intro_text))
+            intro_text and patterns()["target"].search(intro_text)
+            and not patterns()["result"].search(text, piece.start, piece.end))
         ratio_denominator = prv is not None and not prv.percent and _RATIO.match(
             text[prv.end:n.start]) is not None and not n.percent
         ratio_numerator = (nxt is not None and not n.percent and not nxt.percent
@@ -352,7 +364,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         places = _places_for(ctx, piece, n, mentions, numbers)
         if not places:
             continue
-        group = _group_for(text, piece, n, left, right, metric, previous)
+        group = _group_for(text, piece, n, left, right, metric, previous, clause)
         date = _date_for(ctx, piece, n, phrases, metric)
         baseline = _baseline_for(ctx, phrases, n, date, metric)
         qualifier = n.qualifier
@@ -440,7 +452,11 @@ def _value(n: Number, metric: str, left: str) -> float | int:
 def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
                 numbers: list[Number]) -> list[Locality]:
     text = ctx.article.text
-    before = [m for m in mentions if m.end <= n.start]
+    # "cao của cả nước, với khoảng 770 nghìn": a place after "của" qualifies a noun; it is
+    # the figure's place only right before it ("của huyện (92,8%)").
+    before = [m for m in mentions if m.end <= n.start and not (
+        m.kind in ("self", "country") and _GENITIVE.search(text, max(0, m.start - 6), m.start)
+        and n.start - m.end > 6)]
     if before:
         nearest = before[-1]
         if nearest.kind == "unnamed":
@@ -476,6 +492,9 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
     return [default] if default else []
 
 
+_GENITIVE = regex.compile(r"(?<!\p{L})của\s+(?:toàn\s+|cả\s+)?$", regex.IGNORECASE)
+
+
 def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Number]) -> int | None:
     """`các xã A, B lần lượt là 74,8% và 76,1%`: the position of this number among the figures
     that follow "lần lượt", when there are as many as places."""
@@ -489,8 +508,12 @@ def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Numb
     return run.index(n)
 
 
+# "Đối với đồng bào dân tộc thiểu số, tỷ lệ ... đạt 96,5%": a topic set before the comma.
+_TOPIC_BEFORE = regex.compile(r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở)\s*$", regex.IGNORECASE)
+
+
 def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
-               previous: Reading | None) -> str | None:
+               previous: Reading | None, clause_head: str | None = None) -> str | None:
     groups, stop = _groups()
     clause_end = regex.search(r"[,;.()]|(?<!\p{L})(?:đã|đạt|được|có|là|tham gia|trên địa bàn)(?!\p{L})",
                               right)
@@ -502,8 +525,13 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     if m:
         return m.group(0)
     m = next(reversed(list(groups.finditer(left))), None)  # the group named last before it
-    if m is not None and not regex.search(r"[,;]", left[m.end():]):
+    if m is not None and (not regex.search(r"[,;]", left[m.end():]) or _TOPIC_BEFORE.search(
+            left[:m.start()])):
         return m.group(0) if not stop.search(left[m.start():]) else None
+    if clause_head is not None:  # "Trẻ em dưới 6 tuổi có 168.902 người": a number inside it
+        m = next(reversed(list(groups.finditer(clause_head))), None)
+        if m is not None and not regex.search(r"[,;]", clause_head[m.end():]):
+            return m.group(0)
     # "4.215 người ... hộ gia đình, gồm 1.038 người tham gia mới": the parts, the change and
     # the rate of a group's count are the group's too, unless a new subject comes between.
     if previous is not None and previous.group and len(left) < 70 and metric in (
@@ -531,7 +559,7 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
         pool = ([p for p in dated if p.start >= clause_start] or dated or after)
         if pool:
             return pool[-1].value[:4]
-        base = ctx.state or ctx.published
+        base = ctx.target_year or ctx.state or ctx.published
         return base[:4] if base else None
     text = ctx.article.text
     right_after = [p for p in usable if p.value and n.end <= p.start <= n.end + 16

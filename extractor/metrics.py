@@ -91,6 +91,7 @@ def patterns() -> dict[str, regex.Pattern]:
         "target": regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['target_cues'])})(?!\p{{L}})", FLAGS),
         "target_breaker": regex.compile("|".join(m["target_breakers"]), FLAGS),
         "target_keeper": regex.compile("|".join(m["target_keepers"]), FLAGS),
+        "result": regex.compile("|".join(m["result_cues"]), FLAGS),
         "bhyt": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['bhyt'])})(?!\p{{L}})", FLAGS),
         "other": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['other'])})(?!\p{{L}})", FLAGS),
         "agency_after": regex.compile(s["agency_after"], regex.VERSION1),
@@ -117,6 +118,8 @@ def scheme_mentions(text: str, start: int, end: int) -> list[SchemeMention]:
     for m in p["other"].finditer(text, start, end):
         if any(f.start <= m.start() < f.end for f in found):
             continue
+        if text[max(0, m.start() - 1):m.start()] in ("-", "/"):
+            continue  # part of a document's number: "Quyết định số 1584/QĐ-BHXH"
         word = m.group(0).casefold()
         is_plain_bhxh = word in ("bhxh", "bảo hiểm xã hội", "bh xã hội")
         if is_plain_bhxh and (p["agency_after"].match(text, m.end())

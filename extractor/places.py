@@ -342,6 +342,10 @@ class ArticlePlaces:
                 known.setdefault(name_key(area.name), []).append(area)
             for child in gazetteer.children(area, self.date):
                 known.setdefault(name_key(child.name), []).append(child)
+        # Provinces named bare ("Lạng Sơn 96,3%, Cao Bằng 98,7%" in a national round-up),
+        # unless a unit of the article's own area has that name.
+        for province in gazetteer.children(gazetteer.COUNTRY, self.date):
+            known.setdefault(name_key(province.name), [province])
         return known
 
     # -- each mention

@@ -106,10 +106,13 @@ def segment(text: str) -> list[Piece]:
             pieces.append(Piece(start, end, number, "row", intro, cells, header))
             continue
         header = ()
+        opens_list = stripped.endswith(":") or "như sau" in stripped
         if _LIST_MARK.match(line):
             pieces.append(Piece(start, end, number, "item", intro))
+            if opens_list:  # "- Bảo hiểm y tế:" introduces the "+" items under it
+                intro = (start, end)
             continue
-        intro = (start, end) if stripped.endswith(":") or "như sau" in stripped else None
+        intro = (start, end) if opens_list else None
         kind = "title" if start < head_end else "sentence"
         body_chars += len(stripped) if kind == "sentence" else 0
         pieces.extend(Piece(a, b, number, kind) for a, b in sentences(text, start, end))
