@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 
 import regex
 
+from . import gazetteer
 from .normalize import name_key
 
 if TYPE_CHECKING:  # only the type of audit_db's argument; the caller opens the database
@@ -246,9 +247,12 @@ class _Figure:
 
 
 def _place(fact: dict) -> tuple:
+    # A unit before 1 July 2025 and the merged unit after it are different places, even
+    # where the new one kept the old one's name and code.
+    era = gazetteer.era(fact.get("date"))
     if fact.get("code"):
-        return ("code", fact["code"])
-    return ("name", fact.get("unit"), name_key(fact.get("locality") or ""), fact.get("province"))
+        return ("code", fact["code"], era)
+    return ("name", fact.get("unit"), name_key(fact.get("locality") or ""), fact.get("province"), era)
 
 
 def _content(fact: dict) -> tuple:

@@ -31,7 +31,7 @@ class TimePhrase:
     start: int
     end: int
     value: str | None  # YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY; None for `now`
-    kind: str  # asof | opener | point | now | baseline | event | ignore
+    kind: str  # asof | opener | point | now | asof_now | baseline | event | ignore
     same_period: bool = False  # "cùng kỳ năm 2021": the figure's own period, that year
     yearless: bool = False
 
@@ -45,7 +45,7 @@ def _pattern() -> regex.Pattern:
       | (?P<iso>(?P<y3>{Y})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))(?!\d)
       | (?P<my>tháng\s+(?P<m4>\d{{1,2}})\s*(?:/|-|\s+năm\s+)\s*(?P<y4>{Y}))(?!\d)
       | (?P<q>quý\s+(?P<qn>{roman}|[1-4])(?![\p{{L}}\d])(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y5>{Y}))?)
-      | (?P<h>(?P<hn>\d{{1,2}}|ba|sáu|chín)\s+tháng\s+(?P<hp>đầu|cuối)\s+năm(?:\s+(?P<y6>{Y}))?)
+      | (?P<h>(?P<hn>\d{{1,2}}|ba|sáu|chín)\s+tháng\s+(?:(?P<hp>đầu|cuối)\s+)?năm(?:\s+(?P<y6>{Y}))?)
       | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d]))
       | (?P<mo>tháng\s+(?P<m8>\d{{1,2}})(?![/\d]))
       | (?P<yr>năm\s+(?P<y9>{Y})(?!\s*[-–]\s*\d))
@@ -72,6 +72,8 @@ def _words() -> dict[str, regex.Pattern]:
             rf"|(?<=^|[,.:;]\s*|\s)hiện(?=\s+(?:{alternation(d['now_hien_before'])})(?!\p{{L}}))",
             regex.IGNORECASE),
         "range_from": regex.compile(r"(?<!\p{L})từ(?:\s+ngày)?\s*$", regex.IGNORECASE),
+        "tinh": regex.compile(r"(?<!\p{L})(?:tính|tinh)\s+(?:(?:đến|tới)(?:\s+thời\s+điểm)?)?\s*$",
+                              regex.IGNORECASE),
         # A date after a document's name or number is the document's ("Nghị định 146/2018/NĐ-CP
         # ngày 17/10/2018"), not a figure's.
         "document": regex.compile(
@@ -103,7 +105,7 @@ def _value(m: regex.Match, year_for: int | None) -> tuple[str | None, bool]:
     if g["h"]:
         y = int(g["y6"]) if g["y6"] else year_for
         months = {"ba": 3, "sáu": 6, "chín": 9}.get(g["hn"].lower()) or int(g["hn"])
-        if g["hp"].lower() == "cuối":  # "6 tháng cuối năm": the second half
+        if (g["hp"] or "").lower() == "cuối":  # "6 tháng cuối năm": the second half
             value = f"{y}-H2" if months == 6 else None
         else:  # the first N months: a quarter or half when it is one, else as of month N
             value = {3: f"{y}-Q1", 6: f"{y}-H1", 12: f"{y}"}.get(months, f"{y}-{months:02d}")
@@ -143,7 +145,10 @@ def find_time_phrases(text: str, start: int = 0, end: int | None = None,
                               yearless=yearless))
     for m in w["now"].finditer(text, start, end):
         if not any(p.start <= m.start() < p.end for p in out):
-            out.append(TimePhrase(m.start(), m.end(), None, "now"))
+            # "tính đến thời điểm hiện tại" states an "as of" like any date: later sentences
+            # take it; a bare "đến nay" dates its own sentence only.
+            as_of_now = w["tinh"].search(text, max(start, m.start() - 30), m.start())
+            out.append(TimePhrase(m.start(), m.end(), None, "asof_now" if as_of_now else "now"))
     out.sort(key=lambda p: p.start)
     return out
 

@@ -33,6 +33,7 @@ from .segment import Piece, segment
 
 _RATIO = regex.compile(r"\s*/\s*$")
 _CLAUSE_MARK = regex.compile(r"[,;:(]")
+_CLAUSE_END = regex.compile(r"[;()]|[,.](?!\d)")  # a mark inside a number ends nothing
 
 
 @lru_cache(maxsize=1)
@@ -215,7 +216,7 @@ class Reading:
 def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
     text = ctx.article.text
     phrases = _within(ctx.phrases, piece.start, piece.end)
-    masked = [(p.start, p.end) for p in phrases if p.kind != "now"]
+    masked = [(p.start, p.end) for p in phrases if p.value]
     masked += [(c.start, c.end) for c in _within(ctx.codes, piece.start, piece.end)]
     numbers = [n for n in find_numbers(text, piece.start, piece.end, masked)]
     if piece.kind == "row":
@@ -228,7 +229,7 @@ def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
         evidence = text[piece.intro[0]:piece.intro[1]].strip() + " … " + evidence
     facts = []
     for r in readings:
-        for loc in r.places:
+        for loc in (ctx.places.at_date(p, r.date) for p in r.places):
             facts.append(Fact(
                 source=ctx.article.source, locality=loc.locality, unit=loc.unit,
                 province=loc.province, district=loc.district, date=r.date, metric=r.metric,
@@ -248,6 +249,9 @@ def _within(items: list, start: int, end: int) -> list:
 def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None:
     text = ctx.article.text
     for p in phrases:
+        if p.kind == "asof_now" and ctx.published:
+            ctx.state = ctx.published
+            continue
         if p.kind not in ("asof", "opener") or not p.value:
             continue
         heads_aim = p.kind == "opener" and patterns()["target"].search(
@@ -277,6 +281,8 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
     before = [s for s in schemes if s.end <= n.start]
     if before:
         return before[-1].scheme
+    if schemes and all(s.scheme == "bhyt" for s in schemes):
+        return "bhyt"  # the sentence names BHYT, after this figure, and no other scheme
     if piece.paragraph in ctx.topic:
         return ctx.topic[piece.paragraph]
     if piece.intro:
@@ -296,7 +302,7 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
 
 
 def _clause_end(text: str, pos: int, limit: int) -> int:
-    m = regex.compile(r"[,;.()]").search(text, pos, limit)
+    m = _CLAUSE_END.search(text, pos, limit)
     return m.start() if m else limit
 
 
@@ -372,7 +378,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             qualifier = "approx"
         value = _value(n, metric, left)
         at_baseline = _baseline_parenthesis(text, piece, n, phrases)
-        if kind == "count" and metric == "participants" and at_baseline:
+        if at_baseline and metric not in ("participants_change", "participants_change_pct"):
             same = [p for p in phrases if p.kind == "baseline" and p.same_period]
             date = shift_year(date, int(at_baseline[:4])) if same and date else at_baseline
         reading = Reading(n, metric, value, qualifier, group, date, baseline, tuple(places))
@@ -488,6 +494,8 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
                     break
             out = [ctx.places.resolve(m) for m in group]
             return [loc for loc in out if loc is not None]
+    if piece.kind == "title":
+        return []  # a headline names its place, or speaks of no place in particular
     default = ctx.places.default()
     return [default] if default else []
 
@@ -509,7 +517,8 @@ def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Numb
 
 
 # "Đối với đồng bào dân tộc thiểu số, tỷ lệ ... đạt 96,5%": a topic set before the comma.
-_TOPIC_BEFORE = regex.compile(r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở)\s*$", regex.IGNORECASE)
+_TOPIC_BEFORE = regex.compile(r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở|BHYT|bảo\s+hiểm\s+y\s+tế)\s*$",
+                              regex.IGNORECASE)
 
 
 def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
@@ -526,8 +535,8 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
         return m.group(0)
     m = next(reversed(list(groups.finditer(left))), None)  # the group named last before it
     if m is not None and (not regex.search(r"[,;]", left[m.end():]) or _TOPIC_BEFORE.search(
-            left[:m.start()])):
-        return m.group(0) if not stop.search(left[m.start():]) else None
+            left[:m.start()])) and not stop.search(left[m.start():]):
+        return m.group(0)
     if clause_head is not None:  # "Trẻ em dưới 6 tuổi có 168.902 người": a number inside it
         m = next(reversed(list(groups.finditer(clause_head))), None)
         if m is not None and not regex.search(r"[,;]", clause_head[m.end():]):
@@ -569,7 +578,7 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
         return right_after[0].value
     if before:
         p = before[-1]
-        if p.kind == "now":
+        if p.kind in ("now", "asof_now"):
             return ctx.published
         if p.value:
             return p.value

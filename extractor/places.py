@@ -174,7 +174,8 @@ def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
     out = list(mentions)
     for i in range(1, len(out)):
         a, b = out[i - 1], out[i]
-        if (a.kind == "named" and b.kind == "named" and a.level and b.level and b.level < a.level
+        if (a.kind == "named" and b.kind in ("named", "bare") and a.level and b.level
+                and b.level < a.level
                 and regex.fullmatch(r"\s*[,(\-–]\s*", text[a.end:b.start])):
             out[i] = Mention(b.start, b.end, "locator", b.name, b.unit, b.level)
     return out
@@ -195,6 +196,12 @@ def _continue_list(text: str, pos: int, unit: str | None, add) -> None:
         this_unit = gazetteer.canonical_unit(own_unit.group(0)) if own_unit else unit
         add(Mention(n.start(), n.end(), "named", n.group(0), this_unit, _level_for(this_unit)))
         unit, pos = this_unit, n.end()
+
+
+def _bare_level(known: dict[str, list[Place]], name: str | None) -> int | None:
+    """The level of a bare name when every unit of the area that bears it has one level."""
+    levels = {p.level for p in known.get(name_key(name or ""), [])}
+    return levels.pop() if len(levels) == 1 else None
 
 
 def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) -> list[Mention]:
@@ -235,8 +242,9 @@ class ArticlePlaces:
         self.province_hint = province_hint
         self.main = self._main_place(shadowed, title)
         self.known = self._known_names()
-        self.mentions = sorted(self.mentions + find_bare(shadowed, self.known, self.mentions),
-                               key=lambda m: m.start)
+        bare = [Mention(m.start, m.end, m.kind, m.name, m.unit, _bare_level(self.known, m.name))
+                for m in find_bare(shadowed, self.known, self.mentions)]
+        self.mentions = _mark_locators(shadowed, sorted(self.mentions + bare, key=lambda m: m.start))
 
     # -- the article's own place
 
@@ -251,7 +259,7 @@ class ArticlePlaces:
             if m.level is not None:
                 found = [p for p in found if p.level == m.level] or found
             if found:
-                return found
+                return _one_per_code(found)
         return []
 
     def _province_context(self) -> str | None:
@@ -395,6 +403,7 @@ class ArticlePlaces:
                 cands = gazetteer.find(m.name, level=prefer_level, province=province,
                                        district=district if prefer_level == 3 else None,
                                        date=self.date)
+            cands = _one_per_code(cands)
             if len(cands) == 1:
                 return _locality(cands[0])
             place = None
@@ -426,8 +435,33 @@ class ArticlePlaces:
             return _locality(found[0]) if len(found) == 1 else None
         return None
 
+    def at_date(self, loc: Locality, date: str | None) -> Locality:
+        """The place as it was at a figure's date, when that lies in another era than the
+        article's: a 2025 article recalling the 2024 figures of communes since merged."""
+        if date is None or loc.level in (None, 0) or gazetteer.era(date) == gazetteer.era(self.date):
+            return loc
+        for province in (loc.province, None):
+            found = gazetteer.find(loc.locality, unit=loc.unit, province=province, date=date)
+            if len(found) == 1:
+                return _locality(found[0])
+        return loc
+
     def default(self) -> Locality | None:
         return _locality(self.main) if self.main is not None else None
+
+
+# A unit raised in rank keeps its code ("huyện Kim Bảng" became "thị xã Kim Bảng"); where
+# the history dates the change only roughly, both answer. The lower rank is the older form.
+_RANK = {"xã": 0, "thị trấn": 1, "phường": 2, "huyện": 0, "thị xã": 1, "quận": 2, "thành phố": 3}
+
+
+def _one_per_code(places: list[Place]) -> list[Place]:
+    by_code: dict[str | None, Place] = {}
+    for p in places:
+        held = by_code.get(p.code)
+        if p.code is None or held is None or _RANK.get(p.unit, 9) < _RANK.get(held.unit, 9):
+            by_code[p.code] = p
+    return [p for p in places if p.code is None or by_code[p.code] is p]
 
 
 def _locality(p: Place) -> Locality:
