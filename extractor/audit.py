@@ -694,6 +694,8 @@ def audit_db(db: Database, places: set[str] | None = None) -> Summary:
             db["checks"].create(_CHECKS_COLUMNS, pk="id")
         # alter: a checks table made by an older version gains the columns it lacks.
         db["checks"].add_missing_columns([_CHECKS_COLUMNS])
+        for column in ("place", "source"):  # how an incremental build finds its checks
+            db["checks"].create_index([column], if_not_exists=True)
         if places is None:
             db.execute("DELETE FROM checks")
         else:
