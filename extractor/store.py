@@ -13,19 +13,21 @@ import calendar
 import fcntl
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from .model import Article, Fact, ReadFailure
 from .normalize import ascii_fold
 from .parallel import ordered_map
-from .read import read_inputs
+from .read import expand_paths, read_inputs
 
 # Columns of `facts` that come straight from a fact (FACTS.md); the rest are derived here.
 FACT_COLUMNS = (
@@ -39,6 +41,15 @@ RATE_METRICS = ("coverage_rate", "target_rate", "participants_change_pct", "plan
 # Hand-written DDL rather than sqlite-utils' create(): NUMERIC keeps 174752 an
 # integer and 72.49 a real in one column, and the view and FTS table need SQL anyway.
 SCHEMA = """
+-- Input files whose every article is stored as read by this pipeline: a re-build skips
+-- them without reading, while their size and modification time stay the same.
+CREATE TABLE IF NOT EXISTS inputs (
+    path TEXT PRIMARY KEY,
+    size INTEGER,
+    mtime_ns INTEGER,
+    pipeline TEXT,
+    sources TEXT
+);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL UNIQUE,
@@ -146,7 +157,21 @@ def _hash(*parts: object) -> str:
 
 
 def article_id(article: Article) -> str:
-    return _hash(article.source, article.text)
+    """The article's identity: its source and text, as read by this version of the pipeline
+    (a changed rule or pattern makes every article new again, so no stale fact survives)."""
+    return _hash(article.source, article.text, pipeline())
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> str:
+    """A fingerprint of the code and language data that turn articles into facts."""
+    root = Path(__file__).resolve().parent
+    files = sorted([*root.glob("*.py"), *(root.parent / "patterns").rglob("*.yml")])
+    digest = hashlib.sha1()
+    for f in files:
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def fact_id(owner: str, fact: dict) -> str:
@@ -218,7 +243,8 @@ def _delete_source(db: Database, source: str) -> None:
         db.execute("DELETE FROM articles WHERE rowid = ?", [stored[1]])
 
 
-def save_article(db: Database, article: Article, facts: Iterable[Fact]) -> int:
+def save_article(db: Database, article: Article, facts: Iterable[Fact],
+                 stamp: Stamp | None = None) -> int:
     """Store one article and its facts in one transaction, replacing what `source` had.
 
     Returns the number of facts stored.
@@ -238,6 +264,8 @@ def save_article(db: Database, article: Article, facts: Iterable[Fact]) -> int:
             "SELECT rowid, title, text, ? FROM articles WHERE id = ?", [folded, aid])
         db["facts"].insert_all(rows, pk="id", replace=True)
         db.execute("DELETE FROM failures WHERE source = ?", [article.source])
+        if stamp is not None:
+            remember_input(db, stamp, [article.source])
     return len(rows)
 
 
@@ -269,13 +297,14 @@ def build(db: Database, paths: Iterable[str], *,
         record_failure(db, failure)
         on_failure(failure)
 
-    jobs = _changed_articles(db, read_inputs(paths, max_bytes=max_bytes), report, fail)
-    for article, replacing, facts, error in ordered_map(partial(_extract_job, extract), jobs, workers):
+    jobs = _changed_articles(db, paths, max_bytes, report, fail)
+    for (article, replacing, stamp), facts, error in ordered_map(
+            partial(_extract_job, extract), jobs, workers):
         if error is not None:
             fail(ReadFailure(article.source, error, stage="extract"))
             continue
         report.changed_places |= _places_of(db, article.source, facts)
-        report.facts += save_article(db, article, facts)
+        report.facts += save_article(db, article, facts, stamp)
         if replacing:
             report.replaced += 1
         else:
@@ -294,33 +323,88 @@ def _places_of(db: Database, source: str, facts: list[Fact]) -> set[str]:
     return places
 
 
-def _changed_articles(db: Database, items: Iterable[Article | ReadFailure], report: BuildReport,
-                      fail: Callable[[ReadFailure], None]) -> Iterator[tuple[Article, bool]]:
-    """(article, whether it replaces a stored one) for each new or changed article."""
-    seen: set[str] = set()
-    for item in items:
-        if isinstance(item, Article) and item.source in seen:
-            # Two inputs with one source would replace each other on every run.
-            item = ReadFailure(item.source, "another input already has this source name")
-        if isinstance(item, ReadFailure):
-            fail(item)
-            continue
-        seen.add(item.source)
-        stored = _stored(db, item.source)
-        if stored and stored[0] == article_id(item):
-            report.unchanged += 1
-            continue
-        yield item, stored is not None
+@dataclass(frozen=True)
+class Stamp:
+    """What a re-build compares to skip an input file without reading it."""
+
+    path: str  # a digest of the file's absolute path
+    size: int
+    mtime_ns: int
 
 
-def _extract_job(extract: Callable[[Article], list[Fact]], job: tuple[Article, bool],
-                 ) -> tuple[Article, bool, list[Fact] | None, str | None]:
-    """Runs in a worker: the job with its facts, or with the error that stopped them."""
-    article, replacing = job
+def _stamp(path: str) -> Stamp | None:
     try:
-        return article, replacing, extract(article), None
+        st = os.stat(path)
+    except OSError:
+        return None  # read_inputs names the problem
+    # Only a digest of the path is kept: the database is published, the server's folders not.
+    return Stamp(_hash(os.path.abspath(path)), st.st_size, st.st_mtime_ns)
+
+
+def _untouched(db: Database, stamp: Stamp | None) -> list[str] | None:
+    """The sources of a file that has not changed since all its articles were stored."""
+    if stamp is None:
+        return None
+    row = db.execute("SELECT size, mtime_ns, pipeline, sources FROM inputs WHERE path = ?",
+                     [stamp.path]).fetchone()
+    if row is None or tuple(row[:3]) != (stamp.size, stamp.mtime_ns, pipeline()):
+        return None
+    sources = json.loads(row[3])
+    stored = db.execute(f"SELECT count(*) FROM articles WHERE source IN ({','.join('?' * len(sources))})",
+                        sources).fetchone()[0]
+    return sources if stored == len(sources) else None
+
+
+def remember_input(db: Database, stamp: Stamp, sources: list[str]) -> None:
+    db["inputs"].insert({"path": stamp.path, "size": stamp.size, "mtime_ns": stamp.mtime_ns,
+                         "pipeline": pipeline(), "sources": json.dumps(sources, ensure_ascii=False)},
+                        pk="path", replace=True)
+
+
+def _changed_articles(db: Database, paths: Iterable[str], max_bytes: int, report: BuildReport,
+                      fail: Callable[[ReadFailure], None],
+                      ) -> Iterator[tuple[Article, bool, Stamp | None]]:
+    """(article, whether it replaces a stored one, the stamp of its one-article file) for
+    each new or changed article. A file unchanged since it was stored is not even read."""
+    seen: set[str] = set()
+    for path in expand_paths(paths):
+        stamp = _stamp(path) if path != "-" else None
+        known = _untouched(db, stamp)
+        if known is not None:
+            seen.update(known)
+            report.unchanged += len(known)
+            continue
+        items = list(read_inputs([path], max_bytes=max_bytes))
+        changed = []
+        for item in items:
+            if isinstance(item, Article) and item.source in seen:
+                # Two inputs with one source would replace each other on every run.
+                item = ReadFailure(item.source, "another input already has this source name")
+            if isinstance(item, ReadFailure):
+                fail(item)
+                continue
+            seen.add(item.source)
+            stored = _stored(db, item.source)
+            if stored and stored[0] == article_id(item):
+                report.unchanged += 1
+            else:
+                changed.append((item, stored is not None))
+        articles = [i.source for i in items if isinstance(i, Article)]
+        whole = stamp is not None and len(articles) == len(items)
+        if whole and not changed:
+            remember_input(db, stamp, articles)
+        for article, replacing in changed:
+            # A one-article file is remembered with its article, in the same transaction.
+            yield article, replacing, stamp if whole and len(items) == 1 else None
+
+
+def _extract_job(extract: Callable[[Article], list[Fact]], job: tuple,
+                 ) -> tuple[tuple, list[Fact] | None, str | None]:
+    """Runs in a worker: the job with its facts, or with the error that stopped them."""
+    try:
+        return job, extract(job[0]), None
     except Exception as e:  # one article's bug must not stop the batch
-        return article, replacing, None, f"{type(e).__name__}: {e}"
+        return job, None, f"{type(e).__name__}: {e}"
 
 
 def read_facts_jsonl(lines: Iterable[str]) -> Iterator[dict]:

@@ -90,6 +90,27 @@ def test_rebuild_of_the_same_corpus_changes_no_row(corpus: Path, tmp_path: Path)
     assert snapshot(db) == before
 
 
+def test_a_rebuild_skips_unchanged_files_unread_and_rereads_touched_ones(
+        corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "bhyt.db"
+    run("build", str(corpus), "--db", str(db))
+    n = count(db, "SELECT count(*) FROM articles")
+    # Every one-article file was remembered with its article; none by its path in clear.
+    assert count(db, "SELECT count(*) FROM inputs") == n
+    assert count(db, "SELECT count(*) FROM inputs WHERE path LIKE ?", (f"%{corpus.name}%",)) == 0
+    touched = corpus / "000_d8bad9d0d0e49645.txt"
+    touched.write_bytes(touched.read_bytes())  # a new modification time, the same text
+    output = run("build", str(corpus), "--db", str(db))
+    assert f"0 articles added, 0 replaced, {n} unchanged" in output
+    # A file whose stamp no longer matches is read again, and a changed text is replaced
+    # even when its size stays the same.
+    text = touched.read_text(encoding="utf-8")
+    touched.write_text(text.replace("72,49%", "72,94%"), encoding="utf-8")
+    output = run("build", str(corpus), "--db", str(db))
+    assert "0 articles added, 1 replaced" in output
+    assert count(db, "SELECT count(*) FROM facts WHERE value = 72.94") == 1
+
+
 def test_changed_article_is_replaced_and_the_rest_untouched(corpus: Path,
                                                              tmp_path: Path) -> None:
     db = tmp_path / "bhyt.db"
