@@ -29,10 +29,11 @@ from .metrics import classify, patterns, scheme_mentions
 from .model import Article, Fact
 from .numbers import Number, as_count, find_numbers, implied_percent
 from .places import ArticlePlaces, Locality, Mention
-from .segment import Piece, segment
+from .segment import Piece, headline_end, segment
 
 _RATIO = regex.compile(r"\s*/\s*$")
 _CLAUSE_MARK = regex.compile(r"[,;:(]")
+_YEAR = regex.compile(r"(?<![\d/.,-])(?:19|20)\d{2}(?![\d/.,-])")
 _CLAUSE_END = regex.compile(r"[;()]|[,.](?!\d)")  # a mark inside a number ends nothing
 
 
@@ -146,12 +147,20 @@ def _context(article: Article) -> Context:
     places = ArticlePlaces(text, article.title, date, hint)
     head = (article.title or "") + text[:1500]
     bhyt = bool(patterns()["bhyt"].search(head))
-    ctx = Context(article, published, fallback_year, places, bhyt,
+    ctx = Context(article, published, fallback_year, places, bhyt, state=None if published
+                  else _headline_year(text),
                   phrases=find_time_phrases(text, 0, len(text), published, fallback_year),
                   codes=[Span(*m.span()) for m in _codes().finditer(text)])
     asof = [p for p in ctx.phrases if p.kind == "asof" and p.value]
     ctx.first_asof = asof[0].value if asof else None
     return ctx
+
+
+def _headline_year(text: str) -> str | None:
+    """With no publication date, the year a headline names ("KẾT QUẢ ... NĂM 2017") dates
+    what the article says without a time phrase."""
+    m = _YEAR.search(text, 0, headline_end(text))
+    return m.group(0) if m else None
 
 
 def _dateline(text: str) -> str | None:
@@ -295,7 +304,9 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
     # A count in brackets after a rate ("86,5% (7.204/8.329)") is that rate's.
     bracketed = regex.search(r"%\s*\(\s*(?:[\d.,]+\s*/\s*)?$",
                              text[max(piece.start, n.start - 24):n.start]) is not None
-    if named and (n.percent or bracketed) and (ctx.last_scheme == "bhyt"
+    # "Xã Yên Ninh: 8.412/9.006 người, đạt 93,4%": a place's counts beside its rate.
+    beside_rate = "%" in text[n.end:piece.end]
+    if named and (n.percent or bracketed or beside_rate) and (ctx.last_scheme == "bhyt"
                                 or (ctx.last_scheme is None and ctx.bhyt_article)):
         return "bhyt"
     return None
@@ -521,6 +532,17 @@ _TOPIC_BEFORE = regex.compile(r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s
                               regex.IGNORECASE)
 
 
+_DESCRIBES_PLACE = regex.compile(r"(?<!\p{L})nơi\s+(?:có\s+)?(?:đông|nhiều|phần\s+lớn)?\s*$",
+                                 regex.IGNORECASE)
+
+
+def _last_group(text: str) -> regex.Match | None:
+    """The group named last in `text`, unless it only describes a place ("Xã Đamb'ri – nơi
+    đông đồng bào dân tộc thiểu số – đạt 97,25%")."""
+    m = next(reversed(list(_groups()[0].finditer(text))), None)
+    return None if m is None or _DESCRIBES_PLACE.search(text[:m.start()]) else m
+
+
 def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
                previous: Reading | None, clause_head: str | None = None) -> str | None:
     groups, stop = _groups()
@@ -533,12 +555,12 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     m = groups.match(right.lstrip()) or groups.match(head)
     if m:
         return m.group(0)
-    m = next(reversed(list(groups.finditer(left))), None)  # the group named last before it
+    m = _last_group(left)
     if m is not None and (not regex.search(r"[,;]", left[m.end():]) or _TOPIC_BEFORE.search(
             left[:m.start()])) and not stop.search(left[m.start():]):
         return m.group(0)
     if clause_head is not None:  # "Trẻ em dưới 6 tuổi có 168.902 người": a number inside it
-        m = next(reversed(list(groups.finditer(clause_head))), None)
+        m = _last_group(clause_head)
         if m is not None and not regex.search(r"[,;]", clause_head[m.end():]):
             return m.group(0)
     # "4.215 người ... hộ gia đình, gồm 1.038 người tham gia mới": the parts, the change and

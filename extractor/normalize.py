@@ -36,10 +36,20 @@ _REPLACE = str.maketrans({
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
+# A crawl breaks lines inside sentences ("tỷ lệ học sinh, sinh viên\ntham gia BHYT đạt"):
+# a single line break between a word or comma and a lower-case word is a space.
+# Before a digit only when the line is long (a paragraph's, not a headline's above a dateline).
+_BROKEN_LINE = regex.compile(r"(?<=[\p{L}\d,])[ \t]*\n(?=[ \t]*\p{Ll})"
+                             r"|(?<=^[^\n]{80,}\p{Ll})[ \t]*\n(?=\d)", regex.MULTILINE)
+# "dân số.Toàn huyện": a sentence glued to the one before it.
+_GLUED_SENTENCE = regex.compile(r"(?<=\p{Ll}{2}[.!?])(?=\p{Lu}\p{Ll})")
+
+
 def normalize_text(text: str) -> str:
-    """NFC text with Windows line ends, odd spaces and look-alike letters folded."""
-    text = text.replace("\r\n", "\n")
-    return unicodedata.normalize("NFC", text.translate(_REPLACE))
+    """NFC text with Windows line ends, odd spaces and look-alike letters folded, lines broken
+    inside a sentence joined, and sentences glued together parted."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").translate(_REPLACE))
+    return _GLUED_SENTENCE.sub(" ", _BROKEN_LINE.sub(" ", text))
 
 
 _SYLLABLE_SPLIT = regex.compile(r"[\s\-]+")
