@@ -7,6 +7,7 @@ Everything here that makes HTML escapes article text itself and returns
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from datetime import date
 from html import escape
@@ -47,11 +48,22 @@ def metadata_for(db_path: str) -> dict:
     return metadata
 
 
-def datasette_args(db_path: str, metadata_path: str, *, host: str, port: int) -> list[str]:
+def templates_for(db_path: str, into: Path) -> Path:
+    """db/templates, with the templates named after the `bhyt` database renamed for the one
+    served (Datasette picks `_table-row-<database>-facts.html` by the file's name)."""
+    name = Path(db_path).stem
+    for template in (DB_DIR / "templates").iterdir():
+        target = template.name.replace(f"-{METADATA_NAME}-", f"-{name}-")
+        shutil.copyfile(template, into / target)
+    return into
+
+
+def datasette_args(db_path: str, metadata_path: str, *, host: str, port: int,
+                   template_dir: Path = DB_DIR / "templates") -> list[str]:
     """`datasette serve` arguments for the product site: our metadata, templates, plugins."""
     settings = json.loads((DB_DIR / "settings.json").read_text(encoding="utf-8"))
     args = ["serve", db_path, "--metadata", metadata_path,
-            "--template-dir", str(DB_DIR / "templates"),
+            "--template-dir", str(template_dir),
             "--plugins-dir", str(DB_DIR / "plugins"),
             "--host", host, "--port", str(port)]
     for key, value in settings.items():
@@ -133,7 +145,10 @@ def run_datasette(db_path: str, *, host: str, port: int, get: str | None = None)
         metadata_path = Path(tmp) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata_for(db_path), ensure_ascii=False),
                                  encoding="utf-8")
-        args = datasette_args(db_path, str(metadata_path), host=host, port=port)
+        templates = Path(tmp) / "templates"
+        templates.mkdir()
+        args = datasette_args(db_path, str(metadata_path), host=host, port=port,
+                              template_dir=templates_for(db_path, templates))
         if get:
             args += ["--get", get]
         datasette_cli.main(args=args, prog_name="datasette")

@@ -299,3 +299,5 @@ def test_figures_that_do_not_add_up_on_a_database_served_under_another_name(
     first = json.loads(rows[0]["facts"])[0]
     assert f'href="/other/facts/{first}"' in page  # each verdict links to its facts
     assert 'href="/other/articles?source=' in page  # and to its article
+    fact_page = get(f"/other/facts/{first}")
+    assert "<mark>" in fact_page  # the evidence card whatever the database's file is called
