@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
 
+from .parallel import default_workers
 from .read import DEFAULT_MAX_BYTES
 
 
@@ -22,7 +22,7 @@ def hold_writer_lock(db_path: str) -> None:
 
 
 workers_option = click.option(
-    "--workers", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
+    "--workers", type=click.IntRange(min=1), default=default_workers,
     show_default="number of cores", help="Processes that extract; output is in input order either way.")
 
 
@@ -211,7 +211,7 @@ def eval_command(gold_dir: str, article_paths: tuple[str, ...], as_json: bool,
 @cli.command()
 @click.option("--sizes", default="1000,10000", show_default=True,
               help="Corpus sizes, comma-separated (100000 works; it takes about an hour).")
-@click.option("--workers", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
+@click.option("--workers", type=click.IntRange(min=1), default=default_workers,
               show_default="number of cores", help="Workers of the parallel extract and of build.")
 @click.option("--work", default="bench/work", show_default=True, help="Folder for generated corpora.")
 @click.option("--out", "out_path", help="JSON results file [default: bench/results/DATE.json].")
