@@ -711,10 +711,18 @@ def audit_db(db: Database, places: set[str] | None = None) -> Summary:
     return summary
 
 
+_AUDITED = ("id", "source", "locality", "unit", "province", "district", "code", "date", "metric",
+            "value", "qualifier", "group", "surface", "baseline")
+
+
 def _facts_by_place(db: Database) -> Iterator[tuple[str, list[dict]]]:
     if not db["facts"].exists():
         return
-    rows = db.query("SELECT * FROM facts ORDER BY coalesce(code, ''), unit, locality, province")
+    # Only the columns the checks read: a much-reported place can hold a large share of
+    # all facts, and the evidence sentences would be most of its memory.
+    columns = [c for c in _AUDITED if c in db["facts"].columns_dict]
+    rows = db.query(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM facts "
+                    "ORDER BY coalesce(code, ''), unit, locality, province")
     for key, group in groupby(rows, key=place_id):
         yield key, list(group)
 

@@ -66,6 +66,7 @@ _DATE = regex.compile(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?")
 _MONTH_END = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}  # Feb 29 is harmless for comparison
 
 
+@lru_cache(maxsize=4096)
 def period(date: str) -> tuple[str, str]:
     """First and last ISO day of a fact date (YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY-MM-DD)."""
     m = _DATE.fullmatch(date.strip())
@@ -454,21 +455,23 @@ def _by_parent(era_name: str) -> dict[tuple, list[_Entry]]:
 def children(place: Place, date: str | None = None) -> list[Place]:
     """Units directly under `place` in the date's era (legacy: districts of a province,
     communes of a district; new: communes of a province; the country: provinces)."""
-    era_name = era(date)
-    span = _span(date)
+    return list(_children(place, _span(date), era(date)))
+
+
+@lru_cache(maxsize=4096)  # every article asks for its province's units and the country's
+def _children(place: Place, span: tuple[str, str] | None, era_name: str) -> tuple[Place, ...]:
     if place.level == 0:
-        wanted = [(1, key) for key in {name_key(e.place.name) for e in _entries(era_name)
-                                       if e.place.level == 1}]
-        keys = [(1, k, "") for _, k in wanted]
+        keys = [(1, k, "") for k in {name_key(e.place.name) for e in _entries(era_name)
+                                     if e.place.level == 1}]
     elif place.level == 1:
         child_level = 2 if era_name == "legacy" else 3
         keys = [(child_level, name_key(place.name), "")]
     elif place.level == 2 and era_name == "legacy":
         keys = [(3, name_key(place.province or ""), name_key(place.name))]
     else:
-        return []
+        return ()
     entries = [e for k in keys for e in _by_parent(era_name).get(k, [])]
-    return sorted({e.place: None for e in entries if _valid(e, span)}, key=_sort_key)
+    return tuple(sorted({e.place: None for e in entries if _valid(e, span)}, key=_sort_key))
 
 
 def infer_district(names: list[str], *, province: str | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,5 @@ class Fact:
     extra: dict = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        extra = d.pop("extra")
-        return {**{k: d[k] for k in FACT_FIELDS}, **extra}
+        # Not dataclasses.asdict: its deep copy was a tenth of extraction time.
+        return {**{k: getattr(self, k) for k in FACT_FIELDS}, **self.extra}

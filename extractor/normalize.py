@@ -73,7 +73,10 @@ def name_key(name: str) -> str:
     return " ".join(out)
 
 
+_MARKS = regex.compile(r"\p{Mn}")  # the tone and vowel marks NFD splits off
+
+
 def ascii_fold(text: str) -> str:
     """Text without Vietnamese marks (đ → d), for search and slugs."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _MARKS.sub("", decomposed)

@@ -50,11 +50,18 @@ class Locality:
     level: int | None = None
 
 
+_SMALL = regex.compile(r"\p{Ll}")
+
+
 def shadow(text: str) -> str:
     """The text with ALL-CAPS lines title-cased (same length), so names in them are seen."""
     lines = text.split("\n")
     out = []
     for line in lines:
+        # Most lines have too many small letters to be all caps; counting them is cheap.
+        if len(_SMALL.findall(line)) * 5 >= len(line):
+            out.append(line)
+            continue
         letters = [c for c in line if c.isalpha()]
         upper = sum(c.isupper() for c in letters)
         if len(letters) >= 8 and upper > 0.8 * len(letters):
@@ -227,6 +234,32 @@ def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) ->
     return out
 
 
+@lru_cache(maxsize=1024)  # articles of one place and period share them
+def _known_names(main: Place | None, date: str | None) -> dict[str, list[Place]]:
+    """Units inside `main`'s own district and province, by name key; shared
+    between articles, so read only."""
+    areas: list[Place] = []
+    if main is not None:
+        areas.append(main)
+        if main.level == 3 and main.district:
+            areas += gazetteer.find(main.district, level=2, province=main.province,
+                                    date=date)
+        if main.level >= 2 and main.province:
+            top = gazetteer.province(main.province, date)
+            areas += [top] if top else []
+    known: dict[str, list[Place]] = {}
+    for area in areas:
+        if area.level > 0:  # the article's own place and its province, named bare
+            known.setdefault(name_key(area.name), []).append(area)
+        for child in gazetteer.children(area, date):
+            known.setdefault(name_key(child.name), []).append(child)
+    # Provinces named bare ("Lạng Sơn 96,3%, Cao Bằng 98,7%" in a national round-up),
+    # unless a unit of the article's own area has that name.
+    for province in gazetteer.children(gazetteer.COUNTRY, date):
+        known.setdefault(name_key(province.name), [province])
+    return known
+
+
 # A headline that opens with its place: "Yên Mô: Kết quả ...", "Gia Lai: Hơn 1,4 triệu ...".
 _HEADLINE_PREFIX = regex.compile(rf"^[ ]*(?P<name>{NAME})[ ]*:", regex.MULTILINE)
 
@@ -241,7 +274,7 @@ class ArticlePlaces:
         self.mentions = find_mentions(shadowed)
         self.province_hint = province_hint
         self.main = self._main_place(shadowed, title)
-        self.known = self._known_names()
+        self.known = _known_names(self.main, self.date)
         bare = [Mention(m.start, m.end, m.kind, m.name, m.unit, _bare_level(self.known, m.name))
                 for m in find_bare(shadowed, self.known, self.mentions)]
         self.mentions = _mark_locators(shadowed, sorted(self.mentions + bare, key=lambda m: m.start))
@@ -332,29 +365,6 @@ class ArticlePlaces:
                 resolved.append((m, found.pop()))
         resolved.sort(key=lambda mp: mp[0].start)
         return resolved
-
-    def _known_names(self) -> dict[str, list[Place]]:
-        """Units inside the article's own district and province, by name key."""
-        areas: list[Place] = []
-        if self.main is not None:
-            areas.append(self.main)
-            if self.main.level == 3 and self.main.district:
-                areas += gazetteer.find(self.main.district, level=2, province=self.main.province,
-                                        date=self.date)
-            if self.main.level >= 2 and self.main.province:
-                top = gazetteer.province(self.main.province, self.date)
-                areas += [top] if top else []
-        known: dict[str, list[Place]] = {}
-        for area in areas:
-            if area.level > 0:  # the article's own place and its province, named bare
-                known.setdefault(name_key(area.name), []).append(area)
-            for child in gazetteer.children(area, self.date):
-                known.setdefault(name_key(child.name), []).append(child)
-        # Provinces named bare ("Lạng Sơn 96,3%, Cao Bằng 98,7%" in a national round-up),
-        # unless a unit of the article's own area has that name.
-        for province in gazetteer.children(gazetteer.COUNTRY, self.date):
-            known.setdefault(name_key(province.name), [province])
-        return known
 
     # -- each mention
 
