@@ -243,3 +243,13 @@ def date_from_url(url: str | None) -> str | None:
     return None
 
 
+
+
+def filed_date(printed: str | None, url: str | None) -> str | None:
+    """The date a page was published: the one printed on it, unless the page's address
+    (which a CMS writes when the article is filed) disagrees; then the page printed the
+    day it was crawled, and the address is right."""
+    filed = date_from_url(url)
+    if printed and filed and not printed.startswith(filed):
+        return filed
+    return printed or filed

@@ -19,7 +19,7 @@ from . import gazetteer
 from .data import alternation, load
 from .dates import (
     TimePhrase,
-    date_from_url,
+    filed_date,
     find_time_phrases,
     granularity,
     parse_published,
@@ -134,8 +134,8 @@ def _context(article: Article) -> Context:
     years = [int(y) for y in regex.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)
              if 1990 <= int(y) <= 2100]
     fallback_year = max(years) if years else None
-    published = (parse_published(article.published) or _dateline(text)
-                 or date_from_url(article.url) or _event_date(text, fallback_year))
+    published = (parse_published(article.published) or filed_date(_dateline(text), article.url)
+                 or _event_date(text, fallback_year))
     hint = gazetteer.province_for_host(article.url) if article.url else None
     if hint is None:
         m = _DATELINE_ABBREV.search(text[:3000])

@@ -298,7 +298,7 @@ class ArticlePlaces:
     def _province_context(self) -> str | None:
         votes: Counter[str] = Counter()
         for m in self.mentions:
-            if m.kind != "named" or m.level == 3:
+            if m.kind not in ("named", "locator") or m.level == 3:
                 continue
             found = self._candidates(m)
             provinces = {p.province for p in found if p.level in (1, 2)}

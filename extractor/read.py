@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .dates import filed_date
 from .model import Article, ReadFailure
 from .normalize import normalize_text
 
@@ -112,16 +113,42 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
                                favor_precision=True)
     meta = extract_metadata(html, default_url=url)
     page_title = title or (meta.title if meta else None)
-    page_date = published or (meta.date if meta else None)
+    page_date = published or (filed_date(meta.date, url) if meta and meta.date else None)
     if not body or len(body.split()) < MIN_ARTICLE_WORDS:
         raise InputError("no article text found in the page")
     parts = [page_title.strip()] if page_title else []
+    if page_title:  # the headline again inside the body, above the text or a photo
+        body = "\n".join(ln for ln in body.split("\n") if ln.strip() != page_title.strip())
     if page_date:
         parts.append(page_date)
-    text = "\n\n".join([*parts, body.strip()])
+    lead = _lead(html, body)
+    text = "\n\n".join([*parts, *([lead] if lead else []), body.strip()])
     return Article(source=source, text=normalize_text(text),
                    title=normalize_text(page_title) if page_title else None,
                    published=page_date, url=url, form=form)
+
+
+def _lead(html: str, body: str) -> str | None:
+    """The article's lead (sapo) when the extracted body left it out: the first block
+    whose class or id names a lead (`patterns/noise.yml`) and whose text is a sentence."""
+    from lxml import html as lxml_html
+
+    from .data import load
+
+    words = {w.casefold() for w in load("noise")["lead_classes"]}
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+    folded_body = " ".join(body.split())
+    for element in tree.iter("div", "p", "h2", "h3", "span", "section", "strong", "b"):
+        names = f"{element.get('class') or ''} {element.get('id') or ''}".casefold()
+        if not words.intersection(re.split(r"[\s_-]+", names)):
+            continue
+        lead = " ".join(element.text_content().split())
+        if len(lead) >= 60 and lead not in folded_body and lead[:60] not in folded_body:
+            return lead
+    return None
 
 
 def text_to_article(text: str, source: str, *, url: str | None = None,

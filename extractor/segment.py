@@ -47,21 +47,34 @@ def _noise() -> dict[str, regex.Pattern]:
     }
 
 
+# Columns aligned with runs of spaces, as a table copied from a PDF or a plain-text page.
+_SPACED = regex.compile(r"[ ]{2,}")
+_TAB = regex.compile(r"\t")
+# A cell holding a figure; a header cell may hold a year ("so với năm 2019") but not this.
+_FIGURE_CELL = regex.compile(r"[+\-–]?\s*\d[\d.,]*\s*%?")
+_PIPE = regex.compile(r"\|")
+
+
 def _is_row(line: str) -> bool:
-    return line.count("\t") >= 2 or (line.strip().startswith("|") and line.strip().endswith("|"))
+    if line.count("\t") >= 2 or (line.strip().startswith("|") and line.strip().endswith("|")):
+        return True
+    cells = _SPACED.split(line.strip())
+    return len(cells) >= 3 and all(len(c) <= 40 for c in cells) and not line.rstrip().endswith(".")
 
 
 def _cells(text: str, start: int, end: int) -> tuple[Cell, ...]:
     line = text[start:end]
-    sep = "\t" if "\t" in line else "|"
+    sep = _TAB if "\t" in line else _PIPE if "|" in line else _SPACED
     out = []
     pos = start
-    for part in line.split(sep):
-        a = pos + (len(part) - len(part.lstrip()))
-        b = pos + len(part.rstrip())
+    for m in [*sep.finditer(text, start, end), None]:
+        stop = m.start() if m else end
+        part = text[pos:stop]
+        a, b = pos + len(part) - len(part.lstrip()), pos + len(part.rstrip())
         if b > a:
             out.append(Cell(a, b))
-        pos += len(part) + 1
+        if m:
+            pos = m.end()
     return tuple(out)
 
 
@@ -98,9 +111,9 @@ def segment(text: str) -> list[Piece]:
             continue
         if _is_row(line):
             cells = _cells(text, start, end)
-            if regex.fullmatch(r"[\s|:\-–]+", line):
-                continue
-            if not header or not any(regex.search(r"\d", text[c.start:c.end]) for c in cells):
+            if regex.fullmatch(r"[\s|:\-–]+", line) or len(cells) < 2:
+                continue  # a rule, or a caption spanning the table
+            if not header or not any(_FIGURE_CELL.fullmatch(text[c.start:c.end]) for c in cells):
                 header = tuple(text[c.start:c.end] for c in cells)
                 continue
             pieces.append(Piece(start, end, number, "row", intro, cells, header))
