@@ -71,6 +71,8 @@ def _words() -> dict[str, regex.Pattern]:
             rf"(?<!\p{{L}})(?:{alternation([w for w in d['now'] if w != 'hiện'])})(?!\p{{L}})"
             rf"|(?<=^|[,.:;]\s*|\s)hiện(?=\s+(?:{alternation(d['now_hien_before'])})(?!\p{{L}}))",
             regex.IGNORECASE),
+        "year_ago": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['year_ago'])})(?!\p{{L}})",
+                                  regex.IGNORECASE),
         "range_from": regex.compile(r"(?<!\p{L})từ(?:\s+ngày)?\s*$", regex.IGNORECASE),
         "tinh": regex.compile(r"(?<!\p{L})(?:tính|tinh)\s+(?:(?:đến|tới)(?:\s+thời\s+điểm)?)?\s*$",
                               regex.IGNORECASE),
@@ -253,3 +255,18 @@ def filed_date(printed: str | None, url: str | None) -> str | None:
     if printed and filed and not printed.startswith(filed):
         return filed
     return printed or filed
+
+
+def a_year_before(text: str, start: int, at: int) -> bool:
+    """Whether `text[start:at]` (a sentence up to a figure) dates the figure a year before
+    its own time: "cùng kỳ năm trước là 282.173 người", "(cùng kỳ năm trước: 282.173)",
+    "Cùng thời điểm này năm ngoái, tỷ lệ ... là 90,62%"; not "tăng so với cùng kỳ năm
+    trước", where the figure is the change, nor a phrase with a date between it and the figure."""
+    w = _words()
+    last = next(reversed(list(w["year_ago"].finditer(text, start, at))), None)
+    if last is None or _pattern().search(text, last.end(), at):
+        return False
+    between = text[last.end():at]
+    if regex.match(r"\s*[(:]|\s*(?:là|đạt|có)\s*$", between):
+        return True
+    return not w["baseline"].search(text, max(start, last.start() - 20), last.start())

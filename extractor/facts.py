@@ -19,6 +19,7 @@ from . import gazetteer
 from .data import alternation, load
 from .dates import (
     TimePhrase,
+    a_year_before,
     filed_date,
     find_time_phrases,
     granularity,
@@ -34,6 +35,7 @@ from .segment import Piece, headline_end, segment
 _RATIO = regex.compile(r"\s*/\s*$")
 _CLAUSE_MARK = regex.compile(r"[,;:(]")
 _YEAR = regex.compile(r"(?<![\d/.,-])(?:19|20)\d{2}(?![\d/.,-])")
+CHANGE_METRICS = ("participants_change", "participants_change_pct")
 _CLAUSE_END = regex.compile(r"[;()]|[,.](?!\d)")  # a mark inside a number ends nothing
 
 
@@ -133,7 +135,10 @@ def _context(article: Article) -> Context:
     text = article.text
     years = [int(y) for y in regex.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)
              if 1990 <= int(y) <= 2100]
-    fallback_year = max(years) if years else None
+    # A year the headline names is what a yearless date means ("Năm 2017 ...": "31/12");
+    # else the latest year written, though that may be a target's.
+    headline_year = _headline_year(text)
+    fallback_year = int(headline_year) if headline_year else max(years) if years else None
     published = (parse_published(article.published) or filed_date(_dateline(text), article.url)
                  or _event_date(text, fallback_year))
     hint = gazetteer.province_for_host(article.url) if article.url else None
@@ -389,9 +394,12 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             qualifier = "approx"
         value = _value(n, metric, left)
         at_baseline = _baseline_parenthesis(text, piece, n, phrases)
-        if at_baseline and metric not in ("participants_change", "participants_change_pct"):
+        if at_baseline and metric not in CHANGE_METRICS:
             same = [p for p in phrases if p.kind == "baseline" and p.same_period]
             date = shift_year(date, int(at_baseline[:4])) if same and date else at_baseline
+        elif (date and metric not in CHANGE_METRICS and not metric.startswith("target_")
+              and a_year_before(text, piece.start, n.start)):
+            date = shift_year(date, int(date[:4]) - 1)
         reading = Reading(n, metric, value, qualifier, group, date, baseline, tuple(places))
         readings.append(reading)
         previous = reading
@@ -458,7 +466,7 @@ def _target_mode(text: str, piece: Piece, n: Number) -> bool:
 
 def _value(n: Number, metric: str, left: str) -> float | int:
     v: Decimal = n.value
-    if metric in ("participants_change", "participants_change_pct") and regex.search(
+    if metric in CHANGE_METRICS and regex.search(
             r"giảm(?:\s+đi)?\s*$", left, regex.IGNORECASE):
         v = -v
     if n.percent or metric.endswith(("_rate", "_pct")) or metric == "plan_completion":
@@ -611,7 +619,7 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
 
 def _baseline_for(ctx: Context, phrases: list[TimePhrase], n: Number, date: str | None,
                   metric: str) -> str | None:
-    if metric not in ("participants_change", "participants_change_pct"):
+    if metric not in CHANGE_METRICS:
         return None
     base = [p for p in phrases if p.kind == "baseline"]
     if not base:

@@ -45,11 +45,19 @@ _BROKEN_LINE = regex.compile(r"(?<=[\p{L}\d,])[ \t]*\n(?=[ \t]*\p{Ll})"
 _GLUED_SENTENCE = regex.compile(r"(?<=\p{Ll}{2}[.!?])(?=\p{Lu}\p{Ll})")
 
 
+# "51. 236 người", "95, 2%": a space typed after the mark inside a number.
+_SPLIT_GROUP = regex.compile(r"(?<![\d.,/])(\d{1,3})\. (\d{3})(?=\s*(?:\p{Ll}|%)|[.,]\d)")
+_SPLIT_DECIMAL = regex.compile(r"(?<![\d.,/])(\d{1,3}), (\d{1,2})(?=\s*%)")
+
+
 def normalize_text(text: str) -> str:
     """NFC text with Windows line ends, odd spaces and look-alike letters folded, lines broken
-    inside a sentence joined, and sentences glued together parted."""
+    inside a sentence joined, sentences glued together parted, and numbers split by a
+    stray space mended."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").translate(_REPLACE))
-    return _GLUED_SENTENCE.sub(" ", _BROKEN_LINE.sub(" ", text))
+    text = _GLUED_SENTENCE.sub(" ", _BROKEN_LINE.sub(" ", text))
+    text = _SPLIT_GROUP.sub(r"\1.\2", text)
+    return _SPLIT_DECIMAL.sub(r"\1,\2", text)
 
 
 _SYLLABLE_SPLIT = regex.compile(r"[\s\-]+")
