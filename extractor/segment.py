@@ -121,7 +121,7 @@ def segment(text: str) -> list[Piece]:
         header = ()
         opens_list = stripped.endswith(":") or "như sau" in stripped
         if _LIST_MARK.match(line):
-            pieces.append(Piece(start, end, number, "item", intro))
+            pieces.extend(Piece(a, b, number, "item", intro) for a, b in sentences(text, start, end))
             if opens_list:  # "- Bảo hiểm y tế:" introduces the "+" items under it
                 intro = (start, end)
             continue
