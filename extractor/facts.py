@@ -39,6 +39,13 @@ CHANGE_METRICS = ("participants_change", "participants_change_pct")
 _CLAUSE_END = regex.compile(r"[;()]|[,.](?!\d)")  # a mark inside a number ends nothing
 
 
+_UNIT_FRACTION = (r"\d+\s*/\s*\d+(?=\s*(?i:"
+                  rf"{alternation(load('documents')['fraction_nouns'])})(?!\p{{L}}))")
+
+
+_UNIT_FRACTION_BEFORE = regex.compile(_UNIT_FRACTION)
+
+
 @lru_cache(maxsize=1)
 def _codes() -> regex.Pattern:
     """Document numbers, phone numbers, year ranges, fractions of units: they look like
@@ -50,7 +57,7 @@ def _codes() -> regex.Pattern:
         r"|(?<![\d.,])1[89]00[. ]?\d{4}(?:[. ]?\d{2,3})?(?![\d])"  # 1900.9068
         rf"|(?<!\p{{L}})(?i:{alternation(d['document_words'])})(?:\s+số)?\s+\d+"  # công văn 23
         r"|(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}"  # 2021 - 2026
-        rf"|\d+\s*/\s*\d+(?=\s*(?i:{alternation(d['fraction_nouns'])})(?!\p{{L}}))"  # 9/9 xã
+        rf"|{_UNIT_FRACTION}"  # 9/9 xã
         rf"|(?<!\p{{L}})(?i:{alternation(d['ordinal_words'])})\s+\S+")
 
 
@@ -401,12 +408,12 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
                               previous.metric if previous and previous.number is prv else None,
                               n.qualifier)
         prev_skipped = kind == "percent" and metric is None
-        if metric is None:
-            continue
+        if metric is None or (kind == "percent" and _UNIT_FRACTION_BEFORE.search(clause)):
+            continue  # "9/16 bản có tỷ lệ trên 95%": the rate of those units, not the place's
         scheme = in_turn[n][0] if n in in_turn else _scheme_for(ctx, piece, n, schemes)
         if scheme is None and ctx.bhyt_article and (
-                patterns()["participation"].search(text, *_semicolon_clause(text, piece, n))
-                or patterns()["participation_in_intro"].search(intro_text)):
+                _participation(text, piece, n, metric)
+                or patterns()["participation_acts"].search(intro_text)):
             scheme = "bhyt"
         if scheme != "bhyt":
             continue
@@ -463,6 +470,15 @@ def _continues_enumeration(left: str) -> bool:
     """Whether a number only continues the list of the one before it: no new verb or subject."""
     return len(left) < 60 and not regex.search(
         r"(?<!\p{L})(?:đạt|tỷ\s+lệ|bao\s+phủ|có|là|tăng|giảm|toàn)(?!\p{L})", left, regex.IGNORECASE)
+
+
+def _participation(text: str, piece: Piece, n: Number, metric: str) -> bool:
+    """Whether the number's clause speaks of taking part (patterns/metrics.yml); for a
+    population, "dân số" before it is its own word."""
+    start, end = _semicolon_clause(text, piece, n)
+    return bool(patterns()["participation_acts"].search(text, start, end)
+                or patterns()["participation"].search(
+                    text, start if metric == "population" else n.end, end))
 
 
 def _semicolon_clause(text: str, piece: Piece, n: Number) -> tuple[int, int]:
@@ -697,6 +713,9 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         loc = ctx.places.resolve_name(text[name_cell.start:name_cell.end], unit_hint)
     if loc is None:
         return []
+    # "Kết quả năm 2020 của các huyện như sau:": the line before a table dates its rows.
+    intro_dates = [p.value for p in ctx.phrases if piece.intro and p.value and p.kind not in (
+        "baseline", "ignore") and piece.intro[0] <= p.start < piece.intro[1]]
     readings = []
     for cell, head in zip(cells, piece.header, strict=True):
         if cell is name_cell:
@@ -710,7 +729,8 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
             continue
         value = float(n.value) if metric.endswith("_rate") or metric == "plan_completion" \
             else int(n.value)
-        date = _date_for(ctx, piece, n, phrases, metric)
+        date = (intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
+                else _date_for(ctx, piece, n, phrases, metric))
         readings.append(Reading(n, metric, value, n.qualifier, None, date, None, (loc,)))
     return readings
 

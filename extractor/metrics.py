@@ -99,8 +99,8 @@ def patterns() -> dict[str, regex.Pattern]:
         "joiner": regex.compile(rf"^{s['joiner']}$", FLAGS),
         "participation": regex.compile(
             rf"(?<!\p{{L}})(?:{alternation(m['participation'])})(?!\p{{L}})", FLAGS),
-        "participation_in_intro": regex.compile(
-            rf"(?<!\p{{L}})(?:{alternation(m['participation_in_intro'])})(?!\p{{L}})", FLAGS),
+        "participation_acts": regex.compile(
+            rf"(?<!\p{{L}})(?:{alternation(m['participation_acts'])})(?!\p{{L}})", FLAGS),
     }
 
 

@@ -111,8 +111,11 @@ def segment(text: str) -> list[Piece]:
             continue
         if _is_row(line):
             cells = _cells(text, start, end)
-            if regex.fullmatch(r"[\s|:\-–]+", line) or len(cells) < 2:
-                continue  # a rule, or a caption spanning the table
+            if regex.fullmatch(r"[\s|:\-–]+", line):
+                continue
+            if len(cells) < 2:  # a caption spanning the table introduces it
+                intro = (cells[0].start, cells[0].end) if cells else intro
+                continue
             if not header or not any(_FIGURE_CELL.fullmatch(text[c.start:c.end]) for c in cells):
                 header = tuple(text[c.start:c.end] for c in cells)
                 continue
