@@ -58,6 +58,38 @@ def test_html_keeps_the_article_and_drops_the_furniture(shared):
     assert "Mã xác nhận" not in article.text  # comment form
 
 
+PAGE = """<html><head><title>Huyện Ba Tơ: tỷ lệ bao phủ BHYT đạt 97%</title>
+<meta property="article:published_time" content="{printed}"></head><body>
+<div class="header">Thứ Hai, {printed}</div>
+<h1>Huyện Ba Tơ: tỷ lệ bao phủ BHYT đạt 97%</h1>
+<div class="news-body"><p>Tính đến ngày 30/6, toàn huyện Ba Tơ có 51.230 người tham gia bảo hiểm y
+tế, đạt tỷ lệ bao phủ 97,1% dân số.</p><p>{body}</p><p>{body}</p></div>
+<div class="footer">Cơ quan chủ quản: Báo Quảng Ngãi</div></body></html>"""
+BODY = ("Kết quả trên có được nhờ huyện tập trung vận động người dân tham gia bảo hiểm y tế theo hộ "
+        "gia đình, phối hợp với các đại lý thu ở từng thôn và rà soát người có thẻ sắp hết hạn.")
+
+
+def test_html_keeps_the_lead_a_content_extractor_drops():
+    """The lead (sapo) in its own block, which trafilatura leaves out of this page."""
+    from pathlib import Path
+
+    feed = Path(__file__).parent / "data" / "articles" / "x_feed.jsonl"
+    [article] = [a for a in read_inputs([str(feed)]) if "danang" in a.source]
+    assert "toàn quận có 183.915 người tham gia" in article.text
+    title = "Quận Liên Chiểu: Nỗ lực hoàn thành chỉ tiêu BHYT năm 2019"
+    assert article.text.count(title) == 1
+
+
+def test_a_crawl_date_the_address_contradicts_gives_way_to_it(tmp_path):
+    """A page printing the day it was crawled: the CMS path says when it was filed."""
+    line = {"url": "https://baoquangngai.vn/xa-hoi/2019/07/ba-to-bhyt-97.html",
+            "html": PAGE.format(printed="2023-11-02", body=BODY)}
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps(line, ensure_ascii=False), "utf-8")
+    [article] = read_inputs([str(path)])
+    assert article.published == "2019-07"
+
+
 def test_jsonl_feed_sources_and_fields(tmp_path):
     lines = [
         {"url": "https://baobacninh.vn/a.html", "title": "A", "published": "2020-04", "text": TEXT},
