@@ -284,11 +284,11 @@ def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None
             continue
         if piece.kind == "title":
             continue
-        if p.kind == "opener" and ctx.state and (
-                p.value[:4] < ctx.state[:4]
-                or (p.value[:4] == ctx.state[:4] and granularity(ctx.state) > granularity(p.value))):
+        if ctx.state and (p.value[:4] < ctx.state[:4] or (
+                p.kind == "opener" and p.value[:4] == ctx.state[:4]
+                and granularity(ctx.state) > granularity(p.value))):
             # "Năm 2025," after "hết tháng 9/2025" keeps the finer date; a look back at
-            # "Năm 2024," in a 2025 report dates its own sentence only.
+            # "Năm 2024," or "Cuối năm 2024," in a 2025 report dates its own sentence only.
             continue
         ctx.state = p.value
 
