@@ -77,7 +77,7 @@ def build(paths: tuple[str, ...], db_path: str, max_bytes: int, workers: int) ->
     from .facts import extract as extract_facts
     from .read import expand_paths
     from .store import build as build_db
-    from .store import open_db
+    from .store import checkpoint, open_db
 
     files = list(expand_paths(paths))
     failures = []  # printed after the bar, which would garble lines printed beside it
@@ -92,6 +92,7 @@ def build(paths: tuple[str, ...], db_path: str, max_bytes: int, workers: int) ->
         audit_db(db)
     elif report.changed_places:  # only the places whose facts changed are checked again
         audit_db(db, report.changed_places)
+    checkpoint(db)
     total, bad = db.execute(
         "SELECT count(*), coalesce(sum(status = 'inconsistent'), 0) FROM checks").fetchone()
     audited = f"{total} checks, {bad} inconsistent"
@@ -110,11 +111,13 @@ def load(facts_file, db_path: str) -> None:
 
     Example: bhyt extract corpus/ > facts.jsonl && bhyt load facts.jsonl --db bhyt.db
     """
-    from .store import FactFormatError, load_facts, open_db, read_facts_jsonl
+    from .store import FactFormatError, checkpoint, load_facts, open_db, read_facts_jsonl
 
     hold_writer_lock(db_path)
     try:
-        n = load_facts(open_db(db_path), read_facts_jsonl(facts_file))
+        db = open_db(db_path)
+        n = load_facts(db, read_facts_jsonl(facts_file))
+        checkpoint(db)
     except FactFormatError as e:
         raise click.ClickException(f"{facts_file.name}: {e}") from None
     click.echo(f"{n} facts loaded", err=True)
@@ -149,7 +152,7 @@ def audit_command(path, db_path: str | None, as_jsonl: bool) -> None:
     Example: bhyt audit facts.jsonl --jsonl; bhyt audit --db bhyt.db
     """
     from .audit import Summary, audit, audit_db, report
-    from .store import FactFormatError, read_facts_jsonl
+    from .store import FactFormatError, checkpoint, read_facts_jsonl
 
     if (path is None) == (db_path is None):
         raise click.UsageError("give either PATH (a facts .jsonl file) or --db DB")
@@ -158,6 +161,7 @@ def audit_command(path, db_path: str | None, as_jsonl: bool) -> None:
 
         db = Database(db_path)
         summary = audit_db(db)
+        checkpoint(db)
         rows = (dict(r) for r in db.query("SELECT * FROM checks ORDER BY id"))
     else:
         try:

@@ -155,6 +155,13 @@ def open_db(path: str) -> Database:
     return db
 
 
+def checkpoint(db: Database) -> None:
+    """Copy the write-ahead log into the database file, so that the file alone holds every
+    committed row (to copy or publish) even while a site keeps the database open; SQLite
+    does it by itself only when the last connection closes. PASSIVE never waits for readers."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 def _hash(*parts: object) -> str:
     return hashlib.sha1(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
 

@@ -349,3 +349,23 @@ def test_needs_extractor_build_finds_xuan_loc_coverage_72_49(shared: Path,
     assert fact["evidence_start"] is not None
     assert "<mark>" in highlight(fact["evidence"], fact["start"], fact["end"],
                                  fact["evidence_start"], fact["surface"])
+
+
+def test_the_database_file_alone_is_complete_after_a_build_while_a_site_reads_it(
+        shared: Path, tmp_path: Path) -> None:
+    """`datasette publish` and a plain copy take the .db file only, not its write-ahead log."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    articles = sorted((shared / "articles").glob("d*.txt"))
+    shutil.copy(articles[0], corpus)
+    db = tmp_path / "bhyt.db"
+    run("build", str(corpus), "--db", str(db))
+    reader = sqlite3.connect(db)  # a site holding the database open
+    reader.execute("SELECT count(*) FROM articles").fetchone()
+    for path in articles[1:]:
+        shutil.copy(path, corpus)
+    run("build", str(corpus), "--db", str(db))
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    assert count(copy, "SELECT count(*) FROM articles") == len(articles)
+    reader.close()
