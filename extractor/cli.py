@@ -111,12 +111,14 @@ def load(facts_file, db_path: str) -> None:
 
     Example: bhyt extract corpus/ > facts.jsonl && bhyt load facts.jsonl --db bhyt.db
     """
+    from .audit import audit_db
     from .store import FactFormatError, checkpoint, load_facts, open_db, read_facts_jsonl
 
     hold_writer_lock(db_path)
     try:
         db = open_db(db_path)
         n = load_facts(db, read_facts_jsonl(facts_file))
+        audit_db(db)  # the checks name facts by id: replaced facts need their checks redone
         checkpoint(db)
     except FactFormatError as e:
         raise click.ClickException(f"{facts_file.name}: {e}") from None

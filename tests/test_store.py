@@ -369,3 +369,19 @@ def test_the_database_file_alone_is_complete_after_a_build_while_a_site_reads_it
     shutil.copy(db, copy)
     assert count(copy, "SELECT count(*) FROM articles") == len(articles)
     reader.close()
+
+
+def test_load_redoes_the_checks_of_the_facts_it_replaces(shared: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = next((shared / "articles").glob("d16_*.txt"))  # Vị Thủy: a ratio that does not add up
+    shutil.copy(source, corpus)
+    db = tmp_path / "bhyt.db"
+    run("build", str(corpus), "--db", str(db))
+    facts = [f for f in gold_facts(shared) if f["source"] == source.name]
+    run("load", str(write_jsonl(tmp_path / "facts.jsonl", facts)), "--db", str(db))
+    conn = sqlite3.connect(db)
+    named = {i for (ids,) in conn.execute("SELECT facts FROM checks") for i in json.loads(ids)}
+    stored = {i for (i,) in conn.execute("SELECT id FROM facts")}
+    assert named and named <= stored
+    assert count(db, "SELECT count(*) FROM checks WHERE status = 'inconsistent'") >= 1
