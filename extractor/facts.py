@@ -8,6 +8,7 @@ date (FACTS.md, Dates rule 2) carries from one sentence to the next.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -415,6 +416,10 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
                 _participation(text, piece, n, metric)
                 or patterns()["participation_acts"].search(intro_text)):
             scheme = "bhyt"
+        if scheme is None and ctx.bhyt_article and metric == "target_rate" and n.value >= 80:
+            # "Chỉ tiêu HĐND huyện giao năm 2020 là 90%" in a BHYT article: a coverage
+            # target (no other rate these articles aim at comes near 80%).
+            scheme = "bhyt"
         if scheme != "bhyt":
             continue
         places = _places_for(ctx, piece, n, mentions, numbers)
@@ -427,6 +432,10 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         if qualifier == "exact" and i == 0 and _clause_approx().match(text, piece.start):
             qualifier = "approx"
         value = _value(n, metric, left)
+        if (metric in CHANGE_METRICS and value > 0 and previous is not None
+                and previous.number is prv and previous.metric in CHANGE_METRICS
+                and previous.value < 0 and not regex.search(r"tăng", left)):
+            value = -value  # "giảm 1.236 người, tương đương 0,76%": the same fall
         at_baseline = _baseline_parenthesis(text, piece, n, phrases)
         if at_baseline and metric not in CHANGE_METRICS:
             same = [p for p in phrases if p.kind == "baseline" and p.same_period]
@@ -568,14 +577,22 @@ _GENITIVE = regex.compile(r"(?<!\p{L})của\s+(?:toàn\s+|cả\s+)?$", regex.IGN
 def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Number]) -> int | None:
     """`các xã A, B lần lượt là 74,8% và 76,1%`: the position of this number among the figures
     that follow "lần lượt", when there are as many as places."""
-    m = regex.search(r"(?<!\p{L})lần\s+lượt(?!\p{L})", text[group[-1].end:n.start])
-    if m is None or len(group) < 2:
+    if len(group) < 2:
         return None
-    start = group[-1].end + m.end()
+    m = regex.search(r"(?<!\p{L})lần\s+lượt(?!\p{L})", text[group[-1].end:n.start])
+    start = group[-1].end + (m.end() if m else 0)
     run = [x for x in numbers if x.start >= start][:len(group)]
     if len(run) != len(group) or n not in run:
         return None
+    # Without "lần lượt", only figures written one after another pair up in order
+    # ("các xã A, B chỉ đạt 86,42% và 87,9%").
+    if m is None and not all(_JOINED.fullmatch(text[a.end:b.start])
+                             for a, b in itertools.pairwise(run)):
+        return None
     return run.index(n)
+
+
+_JOINED = regex.compile(r"\s*(?:,|;|và|,\s*và)?\s*")
 
 
 # "Đối với đồng bào dân tộc thiểu số, tỷ lệ ... đạt 96,5%": a topic set before the comma.

@@ -274,6 +274,11 @@ class ArticlePlaces:
         self.mentions = find_mentions(shadowed)
         self.province_hint = province_hint
         self.main = self._main_place(shadowed, title)
+        # A headline's place the gazetteer cannot settle (a name in two provinces, a unit it
+        # lacks) still names what "toàn huyện" means, unresolved.
+        head_end = headline_end(shadowed)
+        self.unresolved_main = None if self.main else next(
+            (m for m in self.mentions if m.kind == "named" and m.unit and m.start < head_end), None)
         self.known = _known_names(self.main, self.date)
         bare = [Mention(m.start, m.end, m.kind, m.name, m.unit, _bare_level(self.known, m.name))
                 for m in find_bare(shadowed, self.known, self.mentions)]
@@ -457,7 +462,10 @@ class ArticlePlaces:
         return loc
 
     def default(self) -> Locality | None:
-        return _locality(self.main) if self.main is not None else None
+        if self.main is not None:
+            return _locality(self.main)
+        m = self.unresolved_main
+        return Locality(m.name, m.unit, self.province, None, level=m.level) if m else None
 
 
 # A unit raised in rank keeps its code ("huyện Kim Bảng" became "thị xã Kim Bảng"); where
