@@ -37,6 +37,8 @@ _RATIO = regex.compile(r"\s*/\s*$")
 _CLAUSE_MARK = regex.compile(r"[,;:(]")
 _YEAR = regex.compile(r"(?<![\d/.,-])(?:19|20)\d{2}(?![\d/.,-])")
 CHANGE_METRICS = ("participants_change", "participants_change_pct")
+# A result dated after the article was written is what it aims at.
+_AIMED = {"coverage_rate": "target_rate", "participants": "target_participants"}
 _CLAUSE_END = regex.compile(r"[;()]|[,.](?!\d)")  # a mark inside a number ends nothing
 
 
@@ -427,6 +429,10 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             continue
         group = _group_for(text, piece, n, left, right, metric, previous, clause)
         date = _date_for(ctx, piece, n, phrases, metric)
+        now = ctx.published or ctx.state
+        if metric in _AIMED and date and now and date[:4] > now[:4]:
+            # "đến năm 2020 tỷ lệ bao phủ đạt 90%" written in 2018: no one reports the future.
+            metric, date = _AIMED[metric], date[:4]
         baseline = _baseline_for(ctx, phrases, n, date, metric)
         qualifier = n.qualifier
         if qualifier == "exact" and i == 0 and _clause_approx().match(text, piece.start):

@@ -277,8 +277,11 @@ class ArticlePlaces:
         # A headline's place the gazetteer cannot settle (a name in two provinces, a unit it
         # lacks) still names what "toàn huyện" means, unresolved.
         head_end = headline_end(shadowed)
+        named = [m for m in self.mentions if m.kind == "named" and m.unit]
         self.unresolved_main = None if self.main else next(
-            (m for m in self.mentions if m.kind == "named" and m.unit and m.start < head_end), None)
+            (m for m in named if m.start < head_end), None) or next(
+            (m for m in named if self._resolve_named(m, self.province, None) is None
+             and m.level == self._wanted_level()), None)
         self.known = _known_names(self.main, self.date)
         bare = [Mention(m.start, m.end, m.kind, m.name, m.unit, _bare_level(self.known, m.name))
                 for m in find_bare(shadowed, self.known, self.mentions)]
@@ -318,8 +321,7 @@ class ArticlePlaces:
         of the level its `toàn huyện`/`toàn tỉnh` refer to, else the district holding the
         communes it names, else the province its site or dateline stands for."""
         self.province = self._province_context()
-        levels = Counter(m.level for m in self.mentions if m.kind == "self" and m.level)
-        want = levels.most_common(1)[0][0] if levels else None
+        want = self._wanted_level()
         named = [m for m in self.mentions if m.kind in ("named", "locator") and m.name]
         resolved = self._resolve_all(named)
         head_end = headline_end(text)
@@ -335,8 +337,11 @@ class ArticlePlaces:
             at_level = {p for p in found if want is None or p.level == want}
             if len(at_level) == 1:
                 return at_level.pop()
-            if len(set(found)) == 1:
+            if len(set(found)) == 1 and (want is None or found[0].level == want):
                 return found[0]
+            if want is not None and any(m.kind == "named" and m.level == want
+                                        and name_key(m.name) == name_key(name) for m in named):
+                return None  # "huyện Hoành Bồ" in the text, a unit the gazetteer lacks
         if want is None and any(m.kind == "country" for m in self.mentions):
             return gazetteer.COUNTRY
         pool = [p for _, p in resolved if want is None or p.level == want]
@@ -350,6 +355,11 @@ class ArticlePlaces:
         communes += [m.group(0) for m in _patterns()["name"].finditer(text)]
         return gazetteer.infer_district([c for c in communes if c], province=self.province,
                                         date=self.date)
+
+    def _wanted_level(self) -> int | None:
+        """The level `toàn huyện`, `toàn xã` ... speak of most: the article's own."""
+        levels = Counter(m.level for m in self.mentions if m.kind == "self" and m.level)
+        return levels.most_common(1)[0][0] if levels else None
 
     def _resolve_all(self, named: list[Mention]) -> list[tuple[Mention, Place]]:
         """Districts and provinces first; then communes inside the districts the article names
@@ -437,7 +447,11 @@ class ArticlePlaces:
     def _at_level(self, level: int | None, unit: str | None) -> Locality | None:
         main = self.main
         if main is None:
-            return None
+            if level == 1 and self.province:
+                top = gazetteer.province(self.province, self.date)
+                return _locality(top) if top else None
+            unresolved = self._unresolved()
+            return unresolved if unresolved and level in (None, unresolved.level) else None
         if level is None:  # "toàn thành phố": the main place if it is a city
             return _locality(main) if main.unit == "thành phố" or main.level <= 2 else None
         if main.level == level or (unit == main.unit):
@@ -462,8 +476,9 @@ class ArticlePlaces:
         return loc
 
     def default(self) -> Locality | None:
-        if self.main is not None:
-            return _locality(self.main)
+        return _locality(self.main) if self.main is not None else self._unresolved()
+
+    def _unresolved(self) -> Locality | None:
         m = self.unresolved_main
         return Locality(m.name, m.unit, self.province, None, level=m.level) if m else None
 
