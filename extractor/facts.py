@@ -374,7 +374,11 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         return cues[a - piece.start:b - piece.start]
 
     in_turn = _schemes_in_turn(text, numbers, schemes)
+    # The meaning of the figure just before, kept or not ("BHXH tự nguyện đạt 104,6%, BHYT
+    # đạt 99,3%": the first is another scheme's, yet says what the second is).
+    prv_metric: str | None = None
     for i, n in enumerate(numbers):
+        after, prv_metric = prv_metric, None
         nxt = numbers[i + 1] if i + 1 < len(numbers) else None
         prv = numbers[i - 1] if i else None
         lead = n.qualifier_start if n.qualifier_start is not None else n.start
@@ -407,9 +411,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         elif prev_skipped and kind == "percent" and _continues_enumeration(left):
             metric = None  # "hỗ trợ thêm 30% mức đóng cho ..., 20% cho học sinh"
         else:
-            metric = classify(kind, left, right, clause, target,
-                              previous.metric if previous and previous.number is prv else None,
-                              n.qualifier)
+            metric = classify(kind, left, right, clause, target, after, n.qualifier)
+        prv_metric = metric
         prev_skipped = kind == "percent" and metric is None
         if metric is None or (kind == "percent" and _UNIT_FRACTION_BEFORE.search(clause)):
             continue  # "9/16 bản có tỷ lệ trên 95%": the rate of those units, not the place's
