@@ -29,7 +29,7 @@ from .dates import (
 )
 from .metrics import SchemeMention, classify, patterns, scheme_mentions
 from .model import Article, Fact
-from .numbers import Number, as_count, find_numbers, implied_percent
+from .numbers import Number, as_count, find_numbers, implied_percent, shares
 from .places import ArticlePlaces, Locality, Mention
 from .segment import Piece, headline_end, segment
 
@@ -71,9 +71,20 @@ class Span:
 
 
 def _in_quote(text: str, piece: Piece, n: Number) -> bool:
-    """Whether the number stands in quoted speech: a person's story, not a report."""
+    """Whether the number stands in quoted speech: a person's story, not a report, unless
+    an official speaks (`patterns/documents.yml`)."""
     head = text[piece.start:n.start]
-    return head.count("“") > head.count("”") or head.count('"') % 2 == 1
+    opened = head.rfind("“") if head.count("“") > head.count("”") else (
+        head.rfind('"') if head.count('"') % 2 == 1 else -1)
+    if opened < 0:
+        return False
+    return not _official().search(text, piece.start, piece.start + opened)
+
+
+@lru_cache(maxsize=1)
+def _official() -> regex.Pattern:
+    return regex.compile(rf"(?<!\p{{L}})(?:{alternation(load('documents')['official_titles'])})"
+                         rf"(?!\p{{L}})", regex.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -242,7 +253,7 @@ def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
     phrases = _within(ctx.phrases, piece.start, piece.end)
     masked = [(p.start, p.end) for p in phrases if p.value]
     masked += [(c.start, c.end) for c in _within(ctx.codes, piece.start, piece.end)]
-    numbers = [n for n in find_numbers(text, piece.start, piece.end, masked)]
+    numbers = shares(text, find_numbers(text, piece.start, piece.end, masked))
     if piece.kind == "row":
         readings = _read_row(ctx, piece, numbers, phrases)
     else:
@@ -414,7 +425,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             metric = classify(kind, left, right, clause, target, after, n.qualifier)
         prv_metric = metric
         prev_skipped = kind == "percent" and metric is None
-        if metric is None or (kind == "percent" and _UNIT_FRACTION_BEFORE.search(clause)):
+        if metric is None or (kind == "percent" and _UNIT_FRACTION_BEFORE.search(
+                text, _semicolon_clause(text, piece, n)[0], n.start)):
             continue  # "9/16 bản có tỷ lệ trên 95%": the rate of those units, not the place's
         scheme = in_turn[n][0] if n in in_turn else _scheme_for(ctx, piece, n, schemes)
         if scheme is None and ctx.bhyt_article and (

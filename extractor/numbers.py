@@ -191,3 +191,41 @@ def _replace(n: Number, **changes) -> Number:
     from dataclasses import replace
 
     return replace(n, **changes)
+
+
+_PER = regex.compile(r"(?<!\p{L})cứ\s+$", regex.IGNORECASE)
+_SLASH = regex.compile(r"\s*/\s*")
+_PEOPLE_AFTER = regex.compile(r"\s*(?:người|trong\s+số)", regex.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _share_of_other() -> regex.Pattern:
+    words = alternation(load("numbers")["share_of_other"])
+    return regex.compile(rf"(?<!\p{{L}})(?:{words})(?!\p{{L}})", regex.IGNORECASE)
+
+
+def shares(text: str, numbers: list[Number]) -> list[Number]:
+    """Shares written per ten or per hundred read as percentages: "gần 9/10 người dân có thẻ"
+    is 90%, "cứ 100 người dân thì có 92 người có thẻ" is 92%. The ten or hundred is dropped."""
+    out: list[Number] = []
+    skip: set[int] = set()
+    for i, n in enumerate(numbers):
+        if i in skip:
+            continue
+        nxt = numbers[i + 1] if i + 1 < len(numbers) else None
+        if not n.percent and _PER.search(text, max(0, n.start - 8), n.start):
+            # "cứ 100 người": a base to count against, never a figure itself.
+            if n.value in (10, 100) and nxt is not None and not nxt.percent \
+                    and nxt.value <= n.value and nxt.start - n.end < 60 \
+                    and _PEOPLE_AFTER.match(text, nxt.end) \
+                    and not _share_of_other().search(text, n.end, nxt.start):
+                out.append(_replace(nxt, value=nxt.value * 100 / n.value, percent=True))
+                skip.add(i + 1)
+            continue
+        if (nxt is not None and not n.percent and not nxt.percent and nxt.value in (10, 100)
+                and n.value <= nxt.value and _SLASH.fullmatch(text, n.end, nxt.start)):
+            out.append(_replace(n, value=n.value * 100 / nxt.value, percent=True))
+            skip.add(i + 1)
+            continue
+        out.append(n)
+    return out

@@ -24,6 +24,8 @@ from .segment import headline_end
 _SYLLABLE = r"\p{Lu}[\p{Ll}\p{M}]*(?:'\p{Lu}?[\p{Ll}\p{M}]+)?"
 NAME = rf"{_SYLLABLE}(?:[ ]+{_SYLLABLE})*"
 _WORD = regex.compile(r"\p{L}+")
+# A number that ends a name ("Đông Hải 1"), not a figure after it ("xã A 95%").
+_NAME_NUMBER = regex.compile(r"[ ]+(\d{1,2})(?![\d.,%]|[ ]*(?:người|%))")
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,12 @@ def find_mentions(text: str) -> list[Mention]:
 
     for m in pats["named"].finditer(text):
         unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
-        add(Mention(m.start(), m.end(), "named", m.group("name"), unit, _level_for(unit)))
-        _continue_list(text, m.end(), unit, add)
+        name, end = m.group("name"), m.end()
+        numbered = _NAME_NUMBER.match(text, end)
+        if numbered and gazetteer.find(f"{name} {numbered.group(1)}", unit=unit):
+            name, end = f"{name} {numbered.group(1)}", numbered.end()  # "phường Đông Hải 1"
+        add(Mention(m.start(), end, "named", name, unit, _level_for(unit)))
+        _continue_list(text, end, unit, add)
     organs = {k.casefold(): v for k, v in load("places")["organs"].items()}
     for m in pats["organ"].finditer(text):
         if not any(a <= m.start("name") < b for a, b in taken):

@@ -57,7 +57,8 @@ _PIPE = regex.compile(r"\|")
 
 def _is_row(line: str) -> bool:
     if line.count("\t") >= 2 or (line.strip().startswith("|") and line.strip().endswith("|")):
-        return True
+        # A page laid out in a table puts the whole article in one cell: that is text.
+        return all(len(cell) <= 200 for cell in regex.split(r"[\t|]", line))
     cells = _SPACED.split(line.strip())
     return len(cells) >= 3 and all(len(c) <= 40 for c in cells) and not line.rstrip().endswith(".")
 
