@@ -270,3 +270,11 @@ def a_year_before(text: str, start: int, at: int) -> bool:
     if regex.match(r"\s*[(:]|\s*(?:là|đạt|có)\s*$", between):
         return True
     return not w["baseline"].search(text, max(start, last.start() - 20), last.start())
+
+
+def stale(date: str, text: str) -> bool:
+    """Whether `date` is more than a year after every other dated phrase of `text`: a
+    site header's or a crawler's today, not the article's date."""
+    body = [p.value for p in find_time_phrases(text)
+            if p.value and p.value != date and not p.yearless and p.kind != "ignore"]
+    return bool(body) and int(date[:4]) > int(max(body)[:4]) + 1

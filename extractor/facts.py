@@ -26,6 +26,7 @@ from .dates import (
     granularity,
     parse_published,
     shift_year,
+    stale,
 )
 from .metrics import SchemeMention, classify, patterns, scheme_mentions
 from .model import Article, Fact
@@ -154,13 +155,17 @@ _DATELINE_ABBREV = regex.compile(r"^\s*\(([\p{Lu}Đ][\p{L}.]{1,12})\)\s*[-–—
 
 def _context(article: Article) -> Context:
     text = article.text
+    published = parse_published(article.published)
+    # A page may print the day it was crawled where its own date should be.
+    crawled = published if published and article.form != "txt" and stale(published, text) \
+        else None
     years = [int(y) for y in regex.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)
-             if 1990 <= int(y) <= 2100]
+             if 1990 <= int(y) <= 2100 and not (crawled and y == crawled[:4])]
     # A year the headline names is what a yearless date means ("Năm 2017 ...": "31/12");
     # else the latest year written, though that may be a target's.
     headline_year = _headline_year(text)
     fallback_year = int(headline_year) if headline_year else max(years) if years else None
-    published = (parse_published(article.published) or filed_date(_dateline(text), article.url)
+    published = ((None if crawled else published) or filed_date(_dateline(text), article.url)
                  or _event_date(text, fallback_year))
     hint = gazetteer.province_for_host(article.url) if article.url else None
     if hint is None:
@@ -206,12 +211,9 @@ def _dateline(text: str) -> str | None:
                 break
     if not candidates:
         return None
-    body = [p.value for p in find_time_phrases(text, len("\n".join(head)))
-            if p.value and not p.yearless and p.kind != "ignore"]
-    latest = max(body) if body else None
-    fresh = [c for c in candidates if latest is None or c[:4] <= str(int(latest[:4]) + 1)]
+    fresh = [c for c in candidates if not stale(c, text)]
     # Several dates above the body: the one nearest the body is the article's own.
-    return (fresh or candidates)[-1]
+    return fresh[-1] if fresh else None
 
 
 def _event_date(text: str, year: int | None) -> str | None:
