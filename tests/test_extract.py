@@ -39,3 +39,22 @@ def test_extract(case):
         found = [f for f in facts if f.locality == name]
         assert found, f"no fact about {name}: {shown}"
         assert (found[0].unit, found[0].province, found[0].district) == (unit, province, district)
+
+
+def test_a_crawl_date_in_the_page_metadata_does_not_date_the_figures():
+    """A page's metadata carries the day it was crawled, years after the article."""
+    from extractor.read import html_to_article
+
+    page = ("<html><head><title>Phù Mỹ: tỷ lệ bao phủ BHYT đạt 84,1%</title>"
+            '<meta property="article:published_time" content="2025-11-20"></head><body>'
+            "<article><h1>Phù Mỹ: tỷ lệ bao phủ BHYT đạt 84,1%</h1><p>Theo báo cáo của BHXH "
+            "huyện Phù Mỹ, tính đến ngày 30/9, toàn huyện có 140.112 người tham gia BHYT, đạt "
+            "tỷ lệ 84,1% dân số. Năm 2017, huyện phấn đấu đạt 85%.</p>"
+            "<p>Các xã ven biển còn nhiều lao động tự do chưa tham gia bảo hiểm y tế, nên "
+            "huyện sẽ tăng cường tuyên truyền trong những tháng cuối năm.</p></article>"
+            "</body></html>")
+    article = html_to_article(page, "https://phumy.binhdinh.gov.vn/tin-tuc/phu-my-bhyt.html",
+                              url="https://phumy.binhdinh.gov.vn/tin-tuc/phu-my-bhyt.html",
+                              form="jsonl")
+    dates = {f.metric: f.date for f in extract(article) if f.locality == "Phù Mỹ"}
+    assert dates["participants"] == "2017-09-30"
