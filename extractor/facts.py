@@ -640,7 +640,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     clause_end = regex.search(r"[,;.()]|(?<!\p{L})(?:đã|đạt|được|có|là|tham gia|trên địa bàn)(?!\p{L})",
                               right)
     head = right[:clause_end.start()] if clause_end else right
-    head = regex.sub(r"^\s*(?:người|số)?\s*(?:thuộc)?\s*(?:tham gia)?\s*(?:BHYT|bảo hiểm y tế)?"
+    head = regex.sub(r"^\s*(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:tham gia)?\s*(?:BHYT|bảo hiểm y tế)?"
                      r"\s*(?:theo)?\s*(?:hình thức)?\s*", "", right.split(",")[0].split(";")[0],
                      flags=regex.IGNORECASE)
     m = groups.match(right.lstrip()) or groups.match(head)
