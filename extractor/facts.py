@@ -556,7 +556,7 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
     # the figure's place only right before it ("của huyện (92,8%)").
     before = [m for m in mentions if m.end <= n.start and not (
         m.kind in ("self", "country") and _GENITIVE.search(text, max(0, m.start - 6), m.start)
-        and n.start - m.end > 6)]
+        and n.start - m.end > 6) and not _CLOSED_AFTER.match(text, m.end, n.start)]
     if before:
         nearest = before[-1]
         if nearest.kind == "unnamed":
@@ -594,6 +594,9 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
     return [default] if default else []
 
 
+# "(tính chung ba tỉnh Phú Thọ, Vĩnh Phúc, Hòa Bình), ... tăng 58.914": a place inside
+# brackets closed before the figure only explains; it is not the figure's place.
+_CLOSED_AFTER = regex.compile(r"[^()]*\)")
 _GENITIVE = regex.compile(r"(?<!\p{L})của\s+(?:toàn\s+|cả\s+)?$", regex.IGNORECASE)
 
 
@@ -623,7 +626,8 @@ _TOPIC_BEFORE = regex.compile(r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s
                               regex.IGNORECASE)
 
 
-_DESCRIBES_PLACE = regex.compile(r"(?<!\p{L})nơi\s+(?:có\s+)?(?:đông|nhiều|phần\s+lớn)?\s*$",
+_DESCRIBES_PLACE = regex.compile(r"(?<!\p{L})(?:nơi|vùng|khu\s+vực|địa\s+bàn)\s+(?:có\s+)?"
+                                 r"(?:đông|nhiều|phần\s+lớn)?\s*$",
                                  regex.IGNORECASE)
 
 
