@@ -320,7 +320,18 @@ class ArticlePlaces:
                 votes[provinces.pop()] += 2 if m.level == 1 or len(found) == 1 else 1
         if self.province_hint:
             votes[self.province_hint] += 3
-        return votes.most_common(1)[0][0] if votes else None
+        if votes:
+            return votes.most_common(1)[0][0]
+        # Every name is in several provinces ("huyện Tam Nông": Phú Thọ, Đồng Tháp): the
+        # province holding most of the places named, communes included, when one does.
+        shared: Counter[str] = Counter()
+        for m in self.mentions:
+            if m.kind == "named":
+                shared.update({p.province for p in self._candidates(m) if p.province})
+        ranked = shared.most_common(2)
+        if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            return ranked[0][0]
+        return None
 
     def _main_place(self, text: str, title: str | None) -> Place | None:
         """The place the article is about: named in its headline, else the most named place
