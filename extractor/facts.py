@@ -334,8 +334,10 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
                              text[max(piece.start, n.start - 24):n.start]) is not None
     # "Xã Yên Ninh: 8.412/9.006 người, đạt 93,4%": a place's counts beside its rate.
     beside_rate = "%" in text[n.end:piece.end]
-    if named and (n.percent or bracketed or beside_rate) and (ctx.last_scheme == "bhyt"
-                                or (ctx.last_scheme is None and ctx.bhyt_article)):
+    if named and (n.percent or bracketed or beside_rate) and (
+            ctx.last_scheme == "bhyt"
+            # "chính sách BHXH, BHYT" names all schemes, not one the rates could be
+            or (ctx.last_scheme in (None, "several") and ctx.bhyt_article)):
         return "bhyt"
     return None
 
@@ -626,8 +628,8 @@ _TOPIC_BEFORE = regex.compile(r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s
                               regex.IGNORECASE)
 
 
-_DESCRIBES_PLACE = regex.compile(r"(?<!\p{L})(?:nơi|vùng|khu\s+vực|địa\s+bàn)\s+(?:có\s+)?"
-                                 r"(?:đông|nhiều|phần\s+lớn)?\s*$",
+_DESCRIBES_PLACE = regex.compile(r"(?<!\p{L})(?:(?:nơi|vùng|khu\s+vực|địa\s+bàn)\s+(?:có\s+)?"
+                                 r"(?:đông|nhiều|phần\s+lớn)?|có\s+(?:đông|nhiều))\s*$",
                                  regex.IGNORECASE)
 
 
