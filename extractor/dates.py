@@ -22,7 +22,8 @@ from .data import alternation, load
 
 Y = r"(?:19|20)\d{2}"
 _SENTENCE_BREAK = regex.compile(r"\n|[.!?]\s")
-_CLAUSE_BREAK = regex.compile(r"[,;:.!?\n]")
+# A dateline "(Baoquangngai.vn) - " ends a clause too: the sentence starts after it.
+_CLAUSE_BREAK = regex.compile(r"[,;:.!?\n]|\)\s*[-–—]\s")
 _WORDY = regex.compile(r"[^\s,:;.(–-]")
 
 
@@ -64,6 +65,9 @@ def _words() -> dict[str, regex.Pattern]:
         "period": ending("period"),
         "event": ending("event"),
         "modifier": ending("year_modifier_before"),
+        "scheme_before": ending("year_scheme_before"),
+        "campaign": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['campaign_words'])})(?!\p{{L}})",
+                                  regex.IGNORECASE),
         "same_period": regex.compile(rf"(?:{alternation(d['same_period'])})\s*$", regex.IGNORECASE),
         "baseline": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['baseline'])})(?!\p{{L}})[^,;:()]*$",
                                   regex.IGNORECASE),
@@ -135,7 +139,9 @@ def find_time_phrases(text: str, start: int = 0, end: int | None = None,
         if g["dm"] and not (w["asof"].search(before) or w["event"].search(before)
                             or w["period"].search(before) or w["range_from"].search(before)):
             continue  # "9/9 xã" is a ratio, not a date
-        if g["yr"] and w["modifier"].search(before):
+        if g["yr"] and (w["modifier"].search(before) or (
+                w["scheme_before"].search(before)
+                and w["campaign"].search(_CLAUSE_BREAK.split(before)[-1]))):
             continue  # "BHYT năm 2018" names a campaign
         year_for = _year_for(m, published, fallback_year)
         value, yearless = _value(m, year_for)

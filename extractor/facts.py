@@ -118,6 +118,7 @@ class Context:
     target_year: str | None = None  # the year the article's aims were last dated to
     topic: dict[int, str] = field(default_factory=dict)  # paragraph -> scheme last named
     last_scheme: str | None = None  # the scheme the article named last
+    last_group: str | None = None  # the group the sentence before named last
 
 
 def extract(article: Article) -> list[Fact]:
@@ -447,6 +448,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         if not places:
             continue
         group = _group_for(text, piece, n, left, right, metric, previous, clause)
+        if group is None and _THIS_GROUP.search(left):
+            group = ctx.last_group  # "Năm 2023, nhóm này có 359.470 người"
         date = _date_for(ctx, piece, n, phrases, metric)
         now = ctx.published or ctx.state
         if metric in _AIMED and date and now and date[:4] > now[:4]:
@@ -474,6 +477,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
     if schemes:
         ctx.topic[piece.paragraph] = schemes[-1].scheme
         ctx.last_scheme = schemes[-1].scheme
+    named_group = _last_group(text[piece.start:piece.end])
+    ctx.last_group = named_group.group(0) if named_group else None
     return readings
 
 
@@ -599,6 +604,7 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
 # "(tính chung ba tỉnh Phú Thọ, Vĩnh Phúc, Hòa Bình), ... tăng 58.914": a place inside
 # brackets closed before the figure only explains; it is not the figure's place.
 _CLOSED_AFTER = regex.compile(r"[^()]*\)")
+_THIS_GROUP = regex.compile(r"(?<!\p{L})(?:nhóm|đối\s+tượng)\s+này(?!\p{L})", regex.IGNORECASE)
 _GENITIVE = regex.compile(r"(?<!\p{L})của\s+(?:toàn\s+|cả\s+)?$", regex.IGNORECASE)
 
 
