@@ -278,9 +278,14 @@ def a_year_before(text: str, start: int, at: int) -> bool:
     return not w["baseline"].search(text, max(start, last.start() - 20), last.start())
 
 
-def stale(date: str, text: str) -> bool:
-    """Whether `date` is more than a year after every other dated phrase of `text`: a
-    site header's or a crawler's today, not the article's date."""
-    body = [p.value for p in find_time_phrases(text)
-            if p.value and p.value != date and not p.yearless and p.kind != "ignore"]
-    return bool(body) and int(date[:4]) > int(max(body)[:4]) + 1
+def full_dates(text: str) -> list[str]:
+    """The dates `text` writes out with their year, what `stale` compares against."""
+    return [p.value for p in find_time_phrases(text)
+            if p.value and not p.yearless and p.kind != "ignore"]
+
+
+def stale(date: str, dated: list[str]) -> bool:
+    """Whether `date` is more than a year after every other of the article's `full_dates`:
+    a site header's or a crawler's today, not the article's date."""
+    others = [d for d in dated if d != date]
+    return bool(others) and int(date[:4]) > int(max(others)[:4]) + 1

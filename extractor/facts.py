@@ -23,6 +23,7 @@ from .dates import (
     a_year_before,
     filed_date,
     find_time_phrases,
+    full_dates,
     granularity,
     parse_published,
     shift_year,
@@ -158,7 +159,8 @@ def _context(article: Article) -> Context:
     text = article.text
     published = parse_published(article.published)
     # A page may print the day it was crawled where its own date should be.
-    crawled = published if published and article.form != "txt" and stale(published, text) \
+    dated = full_dates(text)
+    crawled = published if published and article.form != "txt" and stale(published, dated) \
         else None
     years = [int(y) for y in regex.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)
              if 1990 <= int(y) <= 2100 and not (crawled and y == crawled[:4])]
@@ -166,7 +168,7 @@ def _context(article: Article) -> Context:
     # else the latest year written, though that may be a target's.
     headline_year = _headline_year(text)
     fallback_year = int(headline_year) if headline_year else max(years) if years else None
-    published = ((None if crawled else published) or filed_date(_dateline(text), article.url)
+    published = ((None if crawled else published) or filed_date(_dateline(text, dated), article.url)
                  or _event_date(text, fallback_year))
     hint = gazetteer.province_for_host(article.url) if article.url else None
     if hint is None:
@@ -195,7 +197,7 @@ def _headline_year(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _dateline(text: str) -> str | None:
+def _dateline(text: str, dated: list[str]) -> str | None:
     """The publication date printed near the top: a short line with a full date.
 
     A site header may print today's date above the article; a candidate more than a
@@ -212,7 +214,7 @@ def _dateline(text: str) -> str | None:
                 break
     if not candidates:
         return None
-    fresh = [c for c in candidates if not stale(c, text)]
+    fresh = [c for c in candidates if not stale(c, dated)]
     # Several dates above the body: the one nearest the body is the article's own.
     return fresh[-1] if fresh else None
 
