@@ -119,7 +119,7 @@ class Context:
     target_year: str | None = None  # the year the article's aims were last dated to
     topic: dict[int, str] = field(default_factory=dict)  # paragraph -> scheme last named
     last_scheme: str | None = None  # the scheme the article named last
-    last_group: str | None = None  # the group the sentence before named last
+    previous_piece: tuple[int, int] | None = None  # the sentence before, for "nhóm này"
 
 
 def extract(article: Article) -> list[Fact]:
@@ -450,8 +450,10 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         if not places:
             continue
         group = _group_for(text, piece, n, left, right, metric, previous, clause)
-        if group is None and _THIS_GROUP.search(left):
-            group = ctx.last_group  # "Năm 2023, nhóm này có 359.470 người"
+        if group is None and _THIS_GROUP.search(left) and ctx.previous_piece:
+            # "Năm 2023, nhóm này có 359.470 người": the group the sentence before named.
+            named = _last_group(text[slice(*ctx.previous_piece)])
+            group = named.group(0) if named else None
         date = _date_for(ctx, piece, n, phrases, metric)
         now = ctx.published or ctx.state
         if metric in _AIMED and date and now and date[:4] > now[:4]:
@@ -479,8 +481,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
     if schemes:
         ctx.topic[piece.paragraph] = schemes[-1].scheme
         ctx.last_scheme = schemes[-1].scheme
-    named_group = _last_group(text[piece.start:piece.end])
-    ctx.last_group = named_group.group(0) if named_group else None
+    ctx.previous_piece = (piece.start, piece.end)
     return readings
 
 
@@ -648,15 +649,16 @@ def _last_group(text: str) -> regex.Match | None:
     return None if m is None or _DESCRIBES_PLACE.search(text[:m.start()]) else m
 
 
+# "người tham gia BHYT theo hình thức hộ gia đình": what stands between a count and its group.
+_COUNTED_AS = regex.compile(r"^\s*(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:tham gia)?\s*"
+                            r"(?:BHYT|bảo hiểm y tế)?\s*(?:theo)?\s*(?:hình thức)?\s*",
+                            regex.IGNORECASE)
+
+
 def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
                previous: Reading | None, clause_head: str | None = None) -> str | None:
     groups, stop = _groups()
-    clause_end = regex.search(r"[,;.()]|(?<!\p{L})(?:đã|đạt|được|có|là|tham gia|trên địa bàn)(?!\p{L})",
-                              right)
-    head = right[:clause_end.start()] if clause_end else right
-    head = regex.sub(r"^\s*(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:tham gia)?\s*(?:BHYT|bảo hiểm y tế)?"
-                     r"\s*(?:theo)?\s*(?:hình thức)?\s*", "", right.split(",")[0].split(";")[0],
-                     flags=regex.IGNORECASE)
+    head = _COUNTED_AS.sub("", right.split(",")[0].split(";")[0])
     m = groups.match(right.lstrip()) or groups.match(head)
     if m:
         return m.group(0)
