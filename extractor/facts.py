@@ -607,6 +607,9 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
 # "(tính chung ba tỉnh Phú Thọ, Vĩnh Phúc, Hòa Bình), ... tăng 58.914": a place inside
 # brackets closed before the figure only explains; it is not the figure's place.
 _CLOSED_AFTER = regex.compile(r"[^()]*\)")
+# "toàn huyện", "toàn tỉnh" after a group: the figure is the whole place's again.
+_WHOLE = regex.compile(r"(?<!\p{L})toàn\s+(?:huyện|tỉnh|xã|phường|thị\s+xã|thị\s+trấn|thành\s+phố|"
+                       r"quận|dân)(?!\p{L})", regex.IGNORECASE)
 _THIS_GROUP = regex.compile(r"(?<!\p{L})(?:nhóm|đối\s+tượng)\s+này(?!\p{L})", regex.IGNORECASE)
 _GENITIVE = regex.compile(r"(?<!\p{L})của\s+(?:toàn\s+|cả\s+)?$", regex.IGNORECASE)
 
@@ -664,7 +667,8 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
         return m.group(0)
     m = _last_group(left)
     if m is not None and (not regex.search(r"[,;]", left[m.end():]) or _TOPIC_BEFORE.search(
-            left[:m.start()])) and not stop.search(left[m.start():]):
+            left[:m.start()])) and not stop.search(left[m.start():]) \
+            and not _WHOLE.search(left, m.end()):
         return m.group(0)
     if clause_head is not None:  # "Trẻ em dưới 6 tuổi có 168.902 người": a number inside it
         m = _last_group(clause_head)

@@ -25,6 +25,7 @@ _SYLLABLE = r"\p{Lu}[\p{Ll}\p{M}]*(?:'\p{Lu}?[\p{Ll}\p{M}]+)?"
 NAME = rf"{_SYLLABLE}(?:[ ]+{_SYLLABLE})*"
 _WORD = regex.compile(r"\p{L}+")
 # A number that ends a name ("Đông Hải 1"), not a figure after it ("xã A 95%").
+_NAME_JOINED = regex.compile(rf"[ ]*[-–][ ]*({NAME})")
 _NAME_NUMBER = regex.compile(r"[ ]+(\d{1,2})(?![\d.,%]|[ ]*(?:người|%))")
 
 
@@ -91,6 +92,8 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?![\p{{L}}])[ ]+"
             rf"(?P<name>{NAME}|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
         "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
+        "official": regex.compile(
+            rf"(?<!\p{{L}})(?i:{alternation(load('documents')['official_titles'])})(?!\p{{L}})"),
         "unit_before_name": regex.compile(rf"(?<!\p{{L}})(?i:{unit_full})(?=[ ]+\p{{Lu}})"),
         "organ": regex.compile(rf"(?<![\p{{L}}])(?P<organ>(?i:{alternation(list(p['organs']))}))[ ]+"
                                rf"(?P<name>{NAME})"),
@@ -136,15 +139,23 @@ def find_mentions(text: str) -> list[Mention]:
     for m in pats["named"].finditer(text):
         unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
         name, end = m.group("name"), m.end()
+        if unit == "tỉnh" and not gazetteer.find(name, level=1) and pats["official"].search(
+                text, max(0, m.start() - 40), m.start()):
+            continue  # "Giám đốc BHXH tỉnh Đặng Ngọc Dũng": a person, not a place
         numbered = _NAME_NUMBER.match(text, end)
+        joined = _NAME_JOINED.match(text, end)
         if numbered and gazetteer.find(f"{name} {numbered.group(1)}", unit=unit):
             name, end = f"{name} {numbered.group(1)}", numbered.end()  # "phường Đông Hải 1"
+        elif joined and gazetteer.find(f"{name} - {joined.group(1)}"):
+            name, end = f"{name} - {joined.group(1)}", joined.end()  # "tỉnh Bà Rịa - Vũng Tàu"
         add(Mention(m.start(), end, "named", name, unit, _level_for(unit)))
         _continue_list(text, end, unit, add)
     organs = {k.casefold(): v for k, v in load("places")["organs"].items()}
     for m in pats["organ"].finditer(text):
         if not any(a <= m.start("name") < b for a, b in taken):
             unit = organs[m.group("organ").casefold()]
+            if not gazetteer.find(m.group("name"), unit=unit):
+                continue  # "BHXH huyện Nguyễn Văn A": a person, not a place
             add(Mention(m.start("name"), m.end(), "named", m.group("name"), unit, _level_for(unit)))
     for m in pats["plural"].finditer(text):
         units = [gazetteer.canonical_unit(u.strip()) for u in m.group("units").split(",")]
