@@ -50,6 +50,7 @@ def _pattern() -> regex.Pattern:
       | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d]))
       | (?P<mo>tháng\s+(?P<m8>\d{{1,2}})(?![/\d]))
       | (?P<yr>năm\s+(?P<y9>{Y})(?!\s*[-–]\s*\d))
+      | (?P<ye>(?:(?:cuối|hết)\s+)?năm\s+nay|(?:cuối|hết)\s+năm(?!\s+(?:\d|học|trước|ngoái|qua|nay)))
     """, regex.VERBOSE | regex.IGNORECASE)
 
 
@@ -108,6 +109,8 @@ def _value(m: regex.Match, year_for: int | None) -> tuple[str | None, bool]:
         n = roman.get(g["qn"].upper()) or int(g["qn"])
         y = int(g["y5"]) if g["y5"] else year_for
         return (f"{y}-Q{n}" if y else None), not g["y5"]
+    if g["ye"]:  # "cuối năm", "năm nay": the year the article speaks in
+        return (str(year_for) if year_for else None), True
     if g["h"]:
         y = int(g["y6"]) if g["y6"] else year_for
         months = {"ba": 3, "sáu": 6, "chín": 9}.get(g["hn"].lower()) or int(g["hn"])
@@ -179,7 +182,7 @@ def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
     g = m.groupdict()
     if (g["dm"] or g["dmy"] or g["wdmy"]) and w["event"].search(before) and len(line_head) < 20:
         return "event"
-    if clause_start and (g["yr"] or g["q"] or g["my"] or g["h"]):
+    if clause_start and (g["yr"] or g["ye"] or g["q"] or g["my"] or g["h"]):
         return "opener"
     return "point"
 

@@ -545,8 +545,11 @@ def _target_mode(text: str, piece: Piece, n: Number) -> bool:
     if not cues:
         return False
     between = text[cues[-1].end():n.start]
+    if p["estimate"].search(between):
+        return False  # "dự kiến đến cuối năm, tỷ lệ ... ước đạt 93,1%": a result, estimated
     tail = between.split(";", 1)[1] if ";" in between else ""
     return not (tail and p["target_breaker"].search(tail) and not p["target_keeper"].search(tail))
+
 
 
 def _value(n: Number, metric: str, left: str) -> float | int:
@@ -691,7 +694,8 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
     if not metric.startswith("target_"):
         # "Chỉ tiêu ... năm 2020 ... là 298.600 người; huyện đã đạt 95,96%": that year dates the aim.
         usable = [p for p in usable if not patterns()["target"].search(
-            ctx.article.text, _clause_start(ctx.article.text, piece.start, p.start), p.start)]
+            ctx.article.text, _clause_start(ctx.article.text, piece.start, p.start), p.start)
+            or patterns()["estimate"].search(ctx.article.text, p.end, n.start)]
     before = [p for p in usable if p.end <= n.start]
     if metric.startswith("target_"):
         clause_start = _clause_start(ctx.article.text, piece.start, n.start)

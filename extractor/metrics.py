@@ -92,6 +92,7 @@ def patterns() -> dict[str, regex.Pattern]:
         "target_breaker": regex.compile("|".join(m["target_breakers"]), FLAGS),
         "target_keeper": regex.compile("|".join(m["target_keepers"]), FLAGS),
         "result": regex.compile("|".join(m["result_cues"]), FLAGS),
+        "estimate": regex.compile(rf"(?<!\p{{L}})(?:{'|'.join(m['estimate_cues'])})(?!\p{{L}})", FLAGS),
         "bhyt": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['bhyt'])})(?!\p{{L}})", FLAGS),
         "other": regex.compile(rf"(?<!\p{{L}})(?:{alternation(s['other'])})(?!\p{{L}})", FLAGS),
         "agency_after": regex.compile(s["agency_after"], regex.VERSION1),
