@@ -370,6 +370,25 @@ def _schemes_in_turn(text: str, numbers: list[Number], schemes: list[SchemeMenti
     return {n: (s.scheme, before, m.end()) for n, s in zip(run, named, strict=True)}
 
 
+_RUN_JOIN = regex.compile(r"\s*(?:người|thẻ)?\s*(?:,|;|và|,\s*và)\s*")
+
+
+def _turn_runs(text: str, piece: Piece, numbers: list[Number]) -> dict[Number, int]:
+    """`lần lượt tăng 9.412 người, 7.865 người và 6.903 người`: each later figure of a run
+    after "lần lượt" maps to the index of the run's first, whose words it shares."""
+    out: dict[Number, int] = {}
+    for m in _IN_TURN.finditer(text, piece.start, piece.end):
+        first = next((i for i, n in enumerate(numbers) if n.start >= m.end()), None)
+        if first is None:
+            continue
+        i = first
+        while i + 1 < len(numbers) and _RUN_JOIN.fullmatch(text, numbers[i].end,
+                                                            numbers[i + 1].start):
+            i += 1
+            out[numbers[i]] = first
+    return out
+
+
 def _clause_end(text: str, pos: int, limit: int) -> int:
     m = _CLAUSE_END.search(text, pos, limit)
     return m.start() if m else limit
@@ -392,6 +411,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         return cues[a - piece.start:b - piece.start]
 
     in_turn = _schemes_in_turn(text, numbers, schemes)
+    runs = _turn_runs(text, piece, numbers)
     # The meaning of the figure just before, kept or not ("BHXH tự nguyện đạt 104,6%, BHYT
     # đạt 99,3%": the first is another scheme's, yet says what the second is).
     prv_metric: str | None = None
@@ -401,7 +421,15 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         prv = numbers[i - 1] if i else None
         lead = n.qualifier_start if n.qualifier_start is not None else n.start
         # The figures of a "lần lượt" run all read what stands before the run.
-        left = cue_text(in_turn[n][1], in_turn[n][2]) if n in in_turn else cue_text(prev_end, lead)
+        if n in in_turn:
+            left = cue_text(in_turn[n][1], in_turn[n][2])
+        elif n in runs:
+            head = numbers[runs[n]]
+            left = cue_text(numbers[runs[n] - 1].end if runs[n] else piece.start,
+                            head.qualifier_start if head.qualifier_start is not None
+                            else head.start)
+        else:
+            left = cue_text(prev_end, lead)
         right = cue_text(n.end, min(piece.end, n.end + 80))
         clause = cue_text(_clause_start(text, piece.start, lead), lead)
         if not n.percent and _implied_percent(n, left, right):
@@ -793,6 +821,8 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
             continue
         value = float(n.value) if metric.endswith("_rate") or metric == "plan_completion" \
             else int(n.value)
+        if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
+            value = -value  # "-58" in a column of changes
         date = (intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
                 else _date_for(ctx, piece, n, phrases, metric))
         readings.append(Reading(n, metric, value, n.qualifier, None, date, None, (loc,)))
@@ -801,6 +831,8 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
 
 def _column_metric(header: str, n: Number) -> str | None:
     h = header.casefold()
+    if regex.search(r"tăng|giảm", h) and not regex.search(r"điểm|%", h) and not n.percent:
+        return "participants_change"  # "Tăng, giảm so với 31/12/2017 (người)": +386, -58
     if regex.search(r"điểm|tăng|giảm|so với|chưa|stt|^tt$", h):
         return None
     if "kế hoạch" in h or "chỉ tiêu" in h:

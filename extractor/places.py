@@ -362,13 +362,15 @@ class ArticlePlaces:
             found = (gazetteer.find(name, province=self.province, date=self.date)
                      or gazetteer.find(name, date=self.date))
             found += [p for _, p in resolved if name_key(p.name) == name_key(name)]
-            at_level = {p for p in found if want is None or p.level == want}
+            # One unit under two ranks ("thành phố"/"thị xã" Phú Mỹ, one code) is one place.
+            at_level = set(_one_per_code([p for p in found if want is None or p.level == want]))
             if len(at_level) == 1:
                 return at_level.pop()
             if len(set(found)) == 1 and (want is None or found[0].level == want):
                 return found[0]
-            if want is not None and any(m.kind == "named" and m.level == want
-                                        and name_key(m.name) == name_key(name) for m in named):
+            if not at_level and want is not None and any(
+                    m.kind == "named" and m.level == want and name_key(m.name) == name_key(name)
+                    for m in named):
                 return None  # "huyện Hoành Bồ" in the text, a unit the gazetteer lacks
         if want is None and any(m.kind == "country" for m in self.mentions):
             return gazetteer.COUNTRY
