@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -477,7 +478,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         places = _places_for(ctx, piece, n, mentions, numbers)
         if not places:
             continue
-        group = _group_for(text, piece, n, left, right, metric, previous, clause)
+        group = _group_for(text, piece, n, left, right, metric, previous,
+                           clause if clause.strip() else _label(text, piece, lead, cue_text))
         if group is None and _THIS_GROUP.search(left) and ctx.previous_piece:
             # "Năm 2023, nhóm này có 359.470 người": the group the sentence before named.
             named = _last_group(text[slice(*ctx.previous_piece)])
@@ -556,6 +558,16 @@ def _semicolon_clause(text: str, piece: Piece, n: Number) -> tuple[int, int]:
     a = text.rfind(";", piece.start, n.start)
     b = text.find(";", n.end, piece.end)
     return (a + 1 if a >= 0 else piece.start), (b if b >= 0 else piece.end)
+
+
+def _label(text: str, piece: Piece, lead: int, cue_text: Callable[[int, int], str]) -> str:
+    """The label a figure stands right after: "- Trẻ em dưới 6 tuổi: 3.980 người", "Người
+    cao tuổi (từ đủ 60 tuổi trở lên): 6.214" (its brackets and numbers included)."""
+    colon = text.rfind(":", piece.start, lead)
+    if colon < 0 or text[colon + 1:lead].strip():
+        return ""
+    start = max(text.rfind(c, piece.start, colon) for c in ",;")
+    return cue_text(max(start + 1, piece.start), lead)
 
 
 def _clause_start(text: str, start: int, end: int) -> int:
