@@ -480,6 +480,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             continue
         group = _group_for(text, piece, n, left, right, metric, previous,
                            clause if clause.strip() else _label(text, piece, lead, cue_text))
+        group = group.lower() if group else None  # "- Người cao tuổi: …" heads its item
         if group is None and _THIS_GROUP.search(left) and ctx.previous_piece:
             # "Năm 2023, nhóm này có 359.470 người": the group the sentence before named.
             named = _last_group(text[slice(*ctx.previous_piece)])
