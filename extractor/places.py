@@ -126,6 +126,12 @@ def _level_for(unit: str | None) -> int | None:
     return None  # thành phố: either
 
 
+def _exists(name: str, unit: str | None = None) -> bool:
+    """Whether a unit of that name was ever in the gazetteer, before or after 1 July 2025."""
+    return bool(gazetteer.find(name, unit=unit)
+                or gazetteer.find(name, unit=unit, date=gazetteer.NEW_ERA_START))
+
+
 def find_mentions(text: str) -> list[Mention]:
     """Every written mention of a place in `text` (use `shadow(text)` for all-caps lines)."""
     pats = _patterns()
@@ -139,14 +145,14 @@ def find_mentions(text: str) -> list[Mention]:
     for m in pats["named"].finditer(text):
         unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
         name, end = m.group("name"), m.end()
-        if unit == "tỉnh" and not gazetteer.find(name, level=1) and pats["official"].search(
+        if unit == "tỉnh" and not _exists(name, "tỉnh") and pats["official"].search(
                 text, max(0, m.start() - 40), m.start()):
             continue  # "Giám đốc BHXH tỉnh Đặng Ngọc Dũng": a person, not a place
         numbered = _NAME_NUMBER.match(text, end)
         joined = _NAME_JOINED.match(text, end)
-        if numbered and gazetteer.find(f"{name} {numbered.group(1)}", unit=unit):
+        if numbered and _exists(f"{name} {numbered.group(1)}", unit):
             name, end = f"{name} {numbered.group(1)}", numbered.end()  # "phường Đông Hải 1"
-        elif joined and gazetteer.find(f"{name} - {joined.group(1)}"):
+        elif joined and _exists(f"{name} - {joined.group(1)}"):
             name, end = f"{name} - {joined.group(1)}", joined.end()  # "tỉnh Bà Rịa - Vũng Tàu"
         add(Mention(m.start(), end, "named", name, unit, _level_for(unit)))
         _continue_list(text, end, unit, add)
@@ -154,7 +160,7 @@ def find_mentions(text: str) -> list[Mention]:
     for m in pats["organ"].finditer(text):
         if not any(a <= m.start("name") < b for a, b in taken):
             unit = organs[m.group("organ").casefold()]
-            if not gazetteer.find(m.group("name"), unit=unit):
+            if not _exists(m.group("name"), unit):
                 continue  # "BHXH huyện Nguyễn Văn A": a person, not a place
             add(Mention(m.start("name"), m.end(), "named", m.group("name"), unit, _level_for(unit)))
     for m in pats["plural"].finditer(text):

@@ -81,11 +81,12 @@ def _cells(text: str, start: int, end: int) -> tuple[Cell, ...]:
 
 def headline_end(text: str) -> int:
     """Where the headline block ends: the first line that reads as body text (a full
-    sentence ending in a period, or a long line), within the first lines of the page."""
+    sentence ending in a period, a list's introduction, or a long line), within the first
+    lines of the page."""
     pos = 0
     for n, line in enumerate(text.split("\n")):
         stripped = line.strip()
-        if n > 8 or (stripped and (stripped.endswith(".") or len(stripped) > 200)):
+        if n > 8 or (stripped and (stripped.endswith((".", ":")) or len(stripped) > 200)):
             return pos
         pos += len(line) + 1
     return pos
