@@ -609,7 +609,7 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
     # "cao của cả nước, với khoảng 770 nghìn": a place after "của" qualifies a noun; it is
     # the figure's place only right before it ("của huyện (92,8%)").
     before = [m for m in mentions if m.end <= n.start and not (
-        m.kind in ("self", "country") and _GENITIVE.search(text, max(0, m.start - 6), m.start)
+        m.kind in ("self", "country") and _GENITIVE.search(text, max(0, m.start - 20), m.start)
         and n.start - m.end > 6) and not _CLOSED_AFTER.match(text, m.end, n.start)]
     if before:
         nearest = before[-1]
@@ -618,8 +618,7 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
         group = [nearest]
         for m in reversed(before[:-1]):
             gap = text[m.end:group[0].start]
-            if regex.fullmatch(r"\s*(?:,|và|;|cùng)\s*(?:(?:xã|phường|thị trấn|huyện|tỉnh|TT|TP)\s+)?",
-                               gap, regex.IGNORECASE):
+            if _LIST_GAP.fullmatch(gap):
                 group.insert(0, m)
             else:
                 break
@@ -655,7 +654,9 @@ _CLOSED_AFTER = regex.compile(r"[^()]*\)")
 _WHOLE = regex.compile(r"(?<!\p{L})toàn\s+(?:huyện|tỉnh|xã|phường|thị\s+xã|thị\s+trấn|thành\s+phố|"
                        r"quận|dân)(?!\p{L})", regex.IGNORECASE)
 _THIS_GROUP = regex.compile(r"(?<!\p{L})(?:nhóm|đối\s+tượng)\s+này(?!\p{L})", regex.IGNORECASE)
-_GENITIVE = regex.compile(r"(?<!\p{L})của\s+(?:toàn\s+|cả\s+)?$", regex.IGNORECASE)
+# "của huyện", "dẫn đầu toàn tỉnh", "cao nhất tỉnh": the place a figure is compared within.
+_GENITIVE = regex.compile(r"(?<!\p{L})(?:của|dẫn\s+đầu|đứng\s+đầu|nhất)\s+(?:toàn\s+|cả\s+)?$",
+                          regex.IGNORECASE)
 
 
 def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Number]) -> int | None:
@@ -696,6 +697,10 @@ def _last_group(text: str) -> regex.Match | None:
     return None if m is None or _DESCRIBES_PLACE.search(text[:m.start()]) else m
 
 
+# Between two places of one list: "A, B", "A và xã B", "BHXH huyện A và BHXH huyện B".
+_LIST_GAP = regex.compile(r"\s*(?:,|và|;|cùng)\s*(?:(?:BHXH|UBND|Bảo\s+hiểm\s+xã\s+hội)\s+)?"
+                          r"(?:(?:xã|phường|thị trấn|huyện|tỉnh|TT|TP)\s+)?", regex.IGNORECASE)
+_RATIO_REST = regex.compile(r"^\s*/\s*[\d.,]+")
 # "người tham gia BHYT theo hình thức hộ gia đình": what stands between a count and its group.
 _COUNTED_AS = regex.compile(r"^\s*(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:tham gia)?\s*"
                             r"(?:BHYT|bảo hiểm y tế)?\s*(?:theo)?\s*(?:hình thức)?\s*",
@@ -706,7 +711,8 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
                previous: Reading | None, clause_head: str | None = None) -> str | None:
     groups, stop = _groups()
     head = _COUNTED_AS.sub("", right.split(",")[0].split(";")[0])
-    m = groups.match(right.lstrip()) or groups.match(head)
+    # "48.215/49.140 học sinh": the group stands after the ratio's second number.
+    m = groups.match(_RATIO_REST.sub("", right).lstrip()) or groups.match(head)
     if m:
         return m.group(0)
     m = _last_group(left)
