@@ -721,10 +721,25 @@ def _facts_by_place(db: Database) -> Iterator[tuple[str, list[dict]]]:
     # Only the columns the checks read: a much-reported place can hold a large share of
     # all facts, and the evidence sentences would be most of its memory.
     columns = [c for c in _AUDITED if c in db["facts"].columns_dict]
+    # rowid last: an article's facts were stored together, so each source's rows of a
+    # place come one after another.
     rows = db.query(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM facts "
-                    "ORDER BY coalesce(code, ''), unit, locality, province")
+                    "ORDER BY coalesce(code, ''), unit, locality, province, rowid")
     for key, group in groupby(rows, key=place_id):
-        yield key, list(group)
+        yield key, list(_without_copies(group))
+
+
+def _without_copies(rows: Iterable[dict]) -> Iterator[dict]:
+    """A place's rows, less the sources that only repeat an earlier source's figures: the
+    audit counts such a copy once anyway (`_figures`), and a place reported by thousands
+    of copies would otherwise hold them all in memory."""
+    seen: set[frozenset] = set()
+    for _, chunk in groupby(rows, key=lambda f: f.get("source") or ""):
+        facts = list(chunk)
+        contents = frozenset(_content(f) for f in facts if _readable(f))
+        if contents not in seen:
+            seen.add(contents)
+            yield from facts
 
 
 _CHECKS_COLUMNS = {"id": int, **{f.name: str for f in fields(Verdict)}, "off_by": float,

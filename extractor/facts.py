@@ -33,7 +33,7 @@ from .dates import (
 from .metrics import SchemeMention, classify, patterns, scheme_mentions
 from .model import Article, Fact
 from .numbers import Number, as_count, find_numbers, implied_percent, shares
-from .places import ArticlePlaces, Locality, Mention
+from .places import ArticlePlaces, Locality, Mention, names_institution
 from .segment import Piece, headline_end, segment
 
 _RATIO = regex.compile(r"\s*/\s*$")
@@ -473,7 +473,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             # "Chỉ tiêu HĐND huyện giao năm 2020 là 90%" in a BHYT article: a coverage
             # target (no other rate these articles aim at comes near 80%).
             scheme = "bhyt"
-        if scheme != "bhyt":
+        if scheme != "bhyt" or names_institution(text, _semicolon_clause(text, piece, n)[0],
+                                                 n.start):
             continue
         places = _places_for(ctx, piece, n, mentions, numbers)
         if not places:

@@ -92,6 +92,11 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?![\p{{L}}])[ ]+"
             rf"(?P<name>{NAME}|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
         "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
+        "institution": regex.compile(
+            rf"(?<!\p{{L}})(?i:{alternation(p['institution_words'])})\s*$"),
+        # An institution named as a figure's subject: "Trường THPT Quỳnh Lưu 1 có 100% ...".
+        "institution_named": regex.compile(
+            rf"(?<!\p{{L}})(?i:{alternation(p['institution_subjects'])})\s+[\p{{Lu}}\d]"),
         "official": regex.compile(
             rf"(?<!\p{{L}})(?i:{alternation(load('documents')['official_titles'])})(?!\p{{L}})"),
         "unit_before_name": regex.compile(rf"(?<!\p{{L}})(?i:{unit_full})(?=[ ]+\p{{Lu}})"),
@@ -234,12 +239,20 @@ def _bare_level(known: dict[str, list[Place]], name: str | None) -> int | None:
     return levels.pop() if len(levels) == 1 else None
 
 
+def names_institution(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` names a school, hospital, market ... : a figure about it is
+    not about a place."""
+    return bool(_patterns()["institution_named"].search(text, start, end))
+
+
 def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) -> list[Mention]:
     """Names written without a unit word that the article's own area contains."""
     out = []
     spans = [(m.start, m.end) for m in taken]
-    for m in _patterns()["name"].finditer(text):
-        if any(a < m.end() and m.start() < b for a, b in spans):
+    pats = _patterns()
+    for m in pats["name"].finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in spans) or pats["institution"].search(
+                text, max(0, m.start() - 25), m.start()):
             continue
         words = m.group(0).split()
         # The longest run of words that is a known name wins ("Vĩnh Thuận Tây" over "Vĩnh").
