@@ -543,7 +543,8 @@ def _without_places(text: str, piece: Piece, mentions: list[Mention]) -> str:
 def _continues_enumeration(left: str) -> bool:
     """Whether a number only continues the list of the one before it: no new verb or subject."""
     return len(left) < 60 and not regex.search(
-        r"(?<!\p{L})(?:đạt|tỷ\s+lệ|bao\s+phủ|có|là|tăng|giảm|toàn)(?!\p{L})", left, regex.IGNORECASE)
+        r"(?<!\p{L})(?:đạt|tỷ\s+lệ|bao\s+phủ|có|là|tăng|giảm|toàn|chỉ\s+tiêu|kế\s+hoạch|mục\s+tiêu)"
+        r"(?!\p{L})", left, regex.IGNORECASE)
 
 
 def _participation(text: str, piece: Piece, n: Number, metric: str) -> bool:
