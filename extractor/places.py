@@ -9,7 +9,7 @@ article is about (`toàn huyện`, `của xã`), or the country (`cả nước`)
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import regex
@@ -372,8 +372,14 @@ class ArticlePlaces:
         named = [m for m in self.mentions if m.kind in ("named", "locator") and m.name]
         resolved = self._resolve_all(named)
         head_end = headline_end(text)
-        for m, place in resolved:
-            if m.start < head_end and (want is None or place.level == want or m.kind == "named"):
+        in_head = [(m, place) for m, place in resolved if m.start < head_end]
+        # A place of the level "toàn huyện" speaks of first; else any the headline names
+        # with its unit.
+        for _, place in in_head:
+            if want is None or place.level == want:
+                return place
+        for m, place in in_head:
+            if m.kind == "named":
                 return place
         prefix = _HEADLINE_PREFIX.search(text, 0, head_end)
         if prefix:
@@ -442,6 +448,14 @@ class ArticlePlaces:
                 return found[0]
             if len(found) > 1:
                 return None
+        if m.unit and m.level in (2, 3):
+            # "huyện Mộc Châu" in 2016, a thị xã in the gazetteer's snapshot: a unit raised
+            # in rank keeps its name and code, and the article's rank is the one of its time.
+            for prov in (province, None):
+                found = _one_per_code(gazetteer.find(m.name, level=m.level, province=prov,
+                                                     date=self.date))
+                if len(found) == 1:
+                    return replace(found[0], unit=m.unit)
         return None
 
     def resolve_name(self, written: str, prefer_level: int | None = None) -> Locality | None:

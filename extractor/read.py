@@ -141,7 +141,7 @@ def _lead(html: str, body: str) -> str | None:
     except (ValueError, lxml_html.etree.ParserError):
         return None
     folded_body = " ".join(body.split())
-    for element in tree.iter("div", "p", "h2", "h3", "span", "section", "strong", "b"):
+    for element in tree.iter("div", "p", "h2", "h3", "span", "section", "strong", "b", "td"):
         names = f"{element.get('class') or ''} {element.get('id') or ''}".casefold()
         if not words.intersection(re.split(r"[\s_-]+", names)):
             continue

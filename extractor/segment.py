@@ -57,8 +57,9 @@ _PIPE = regex.compile(r"\|")
 
 def _is_row(line: str) -> bool:
     if line.count("\t") >= 2 or (line.strip().startswith("|") and line.strip().endswith("|")):
-        # A page laid out in a table puts the whole article in one cell: that is text.
-        return all(len(cell) <= 200 for cell in regex.split(r"[\t|]", line))
+        # A page laid out in a table puts its article in cells: a sentence there is text.
+        return not any(len(cell) > 200 or (len(cell) > 80 and cell.strip().endswith("."))
+                       for cell in regex.split(r"[\t|]", line))
     cells = _SPACED.split(line.strip())
     return len(cells) >= 3 and all(len(c) <= 40 for c in cells) and not line.rstrip().endswith(".")
 
