@@ -203,6 +203,11 @@ def find_mentions(text: str) -> list[Mention]:
     return _mark_locators(text, kept)
 
 
+# Between a place and the wider unit it lies in: "xã A, huyện B", "xã A (tỉnh B)", "huyện
+# A (cũ) thuộc tỉnh B".
+_LOCATOR_GAP = regex.compile(r"\s*(?:\((?:cũ|mới)\)\s*)?(?:[,(\-–]|,?\s*thuộc)\s*")
+
+
 def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
     """`xã Hòa Bình, huyện Chi Lăng`, `xã Hàm Yên (tỉnh Tuyên Quang)`: a wider unit written
     right after a place says where that place lies; it is not what the figure is about."""
@@ -211,7 +216,7 @@ def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
         a, b = out[i - 1], out[i]
         if (a.kind == "named" and b.kind in ("named", "bare") and a.level and b.level
                 and b.level < a.level
-                and regex.fullmatch(r"\s*[,(\-–]\s*", text[a.end:b.start])):
+                and _LOCATOR_GAP.fullmatch(text[a.end:b.start])):
             out[i] = Mention(b.start, b.end, "locator", b.name, b.unit, b.level)
     return out
 
