@@ -93,7 +93,8 @@ def _official() -> regex.Pattern:
 @lru_cache(maxsize=1)
 def _groups() -> tuple[regex.Pattern, regex.Pattern]:
     g = load("groups")
-    return (regex.compile(rf"(?<!\p{{L}})(?:{alternation(g['groups'])})(?!\p{{L}})", regex.IGNORECASE),
+    named = "|".join([alternation(g["groups"]), *g.get("group_patterns", [])])
+    return (regex.compile(rf"(?<!\p{{L}})(?:{named})(?!\p{{L}})", regex.IGNORECASE),
             regex.compile(rf"(?<!\p{{L}})(?:{alternation(g['stop_after'])})(?!\p{{L}})",
                           regex.IGNORECASE))
 
@@ -481,7 +482,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             continue
         group = _group_for(text, piece, n, left, right, metric, previous,
                            clause if clause.strip() else _label(text, piece, lead, cue_text))
-        group = group.lower() if group else None  # "- Người cao tuổi: …" heads its item
+        if group:  # "- Người cao tuổi: …" heads its item; "dân tộc Dao" keeps its capital
+            group = group[0].lower() + group[1:]
         if group is None and _THIS_GROUP.search(left) and ctx.previous_piece:
             # "Năm 2023, nhóm này có 359.470 người": the group the sentence before named.
             named = _last_group(text[slice(*ctx.previous_piece)])
