@@ -52,6 +52,15 @@ _UNIT_FRACTION = (r"\d+\s*/\s*\d+(?=\s*(?i:"
 _UNIT_FRACTION_BEFORE = regex.compile(_UNIT_FRACTION)
 
 
+def _of_units(text: str, piece: Piece, n: Number, mentions: list[Mention]) -> bool:
+    """Whether a rate is that of a count of units ("9/14 xã đạt trên 98%"), unless places
+    are named between ("..., trong đó các xã Phì Nhừ, Xa Dung đạt 100%")."""
+    fraction = next(reversed(list(_UNIT_FRACTION_BEFORE.finditer(
+        text, _semicolon_clause(text, piece, n)[0], n.start))), None)
+    return fraction is not None and not any(
+        m.kind in ("named", "bare") and fraction.end() <= m.start < n.start for m in mentions)
+
+
 @lru_cache(maxsize=1)
 def _codes() -> regex.Pattern:
     """Document numbers, phone numbers, year ranges, fractions of units: they look like
@@ -462,8 +471,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             metric = classify(kind, left, right, clause, target, after, n.qualifier)
         prv_metric = metric
         prev_skipped = kind == "percent" and metric is None
-        if metric is None or (kind == "percent" and _UNIT_FRACTION_BEFORE.search(
-                text, _semicolon_clause(text, piece, n)[0], n.start)):
+        if metric is None or (kind == "percent" and _of_units(text, piece, n, mentions)):
             continue  # "9/16 bản có tỷ lệ trên 95%": the rate of those units, not the place's
         scheme = in_turn[n][0] if n in in_turn else _scheme_for(ctx, piece, n, schemes)
         if scheme is None and ctx.bhyt_article and (

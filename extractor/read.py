@@ -111,6 +111,9 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
 
     body = trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
                                favor_precision=True)
+    if body and _DANGLING_INTRO.search(body):
+        body = _with_lists(body, trafilatura.extract(html, url=url, include_comments=False,
+                                                     include_tables=True, favor_recall=True))
     meta = extract_metadata(html, default_url=url)
     page_title = title or (meta.title if meta else None)
     page_date = published or (filed_date(meta.date, url) if meta and meta.date else None)
@@ -126,6 +129,38 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
     return Article(source=source, text=normalize_text(text),
                    title=normalize_text(page_title) if page_title else None,
                    published=page_date, url=url, form=form)
+
+
+# A line that introduces a list, followed by a line that is no list item: the precise
+# extraction dropped the list ("Tỷ lệ ... tại các xã như sau:" then the next paragraph).
+_DANGLING_INTRO = re.compile(r":[ \t]*\n(?![ \t]*(?:[-•*+]|\d{1,2}[.)]) )")
+
+
+def _with_lists(body: str, fuller: str | None) -> str:
+    """`body` with the list items a fuller extraction keeps under an introduction `body`
+    has too: short lists of figures are what the precise extraction drops."""
+    if not fuller:
+        return body
+    kept = set(body.split("\n"))
+    lines = body.split("\n")
+    for intro, items in _lists(fuller.split("\n")):
+        if intro in kept and not any(item in kept for item in items):
+            at = lines.index(intro) + 1
+            lines[at:at] = items
+    return "\n".join(lines)
+
+
+def _lists(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """(introduction line, its items) of each list in `lines`."""
+    for i, line in enumerate(lines):
+        if line.rstrip().endswith(":"):
+            items = []
+            for nxt in lines[i + 1:]:
+                if not re.match(r"[ \t]*(?:[-•*+]|\d{1,2}[.)]) ", nxt):
+                    break
+                items.append(nxt)
+            if items:
+                yield line, items
 
 
 def _lead(html: str, body: str) -> str | None:

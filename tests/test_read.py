@@ -80,6 +80,16 @@ def test_html_keeps_the_lead_a_content_extractor_drops():
     assert article.text.count(title) == 1
 
 
+def test_html_keeps_a_short_list_a_content_extractor_drops():
+    """Commune rates in a <ul> under "… như sau:", which trafilatura's precise mode drops."""
+    from pathlib import Path
+
+    feed = Path(__file__).parent / "data" / "articles" / "s_feed.jsonl"
+    [article] = [a for a in read_inputs([str(feed)]) if "soctrang" in a.source]
+    intro = article.text.index("như sau:")
+    assert "Xã Vĩnh Quới: 91,35%" in article.text[intro:intro + 200]
+
+
 def test_a_crawl_date_the_address_contradicts_gives_way_to_it(tmp_path):
     """A page printing the day it was crawled: the CMS path says when it was filed."""
     line = {"url": "https://baoquangngai.vn/xa-hoi/2019/07/ba-to-bhyt-97.html",
