@@ -193,24 +193,30 @@ def load_gold(gold_dir: str | Path) -> dict[str, dict]:
     return out
 
 
+def _stem(source: str) -> str:
+    """What a file source is known by with or without its suffix ("a.txt", "a"); an
+    address is known only whole (two pages may share a file name on two hosts)."""
+    return source if "://" in source else Path(source).stem
+
+
 def evaluate(found_by_source: dict[str, list[dict]], gold: dict[str, dict],
              verdicts: Iterable[dict] = ()) -> Report:
     """Score the facts of every article that has a gold annotation."""
     report = Report()
-    by_stem = {Path(s).stem: s for s in found_by_source}
+    by_stem = {_stem(s): s for s in found_by_source}
     for source, data in gold.items():
-        key = source if source in found_by_source else by_stem.get(Path(source).stem, source)
+        key = source if source in found_by_source else by_stem.get(_stem(source), source)
         found = found_by_source.get(key)
         if found is None:
             continue
         report.articles += 1
         score_article(found, [dict(g, source=source) for g in data["facts"]], report)
     gold_checks = {s: d.get("checks", []) for s, d in gold.items()
-                   if s in found_by_source or Path(s).stem in by_stem}
+                   if s in found_by_source or _stem(s) in by_stem}
     renamed = []
     for v in verdicts:
         src = v["source"] if v["source"] in gold else next(
-            (s for s in gold if Path(s).stem == Path(v["source"]).stem), v["source"])
+            (s for s in gold if _stem(s) == _stem(v["source"])), v["source"])
         renamed.append(dict(v, source=src))
     score_checks(renamed, gold_checks, report)
     return report

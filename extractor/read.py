@@ -241,7 +241,9 @@ def read_bytes(data: bytes, name: str) -> Iterator[Article | ReadFailure]:
         return
     try:
         if name.lower().endswith(".jsonl"):
-            yield from _jsonl_articles(normalize_text(text), name)
+            # Each record's text is normalized as it is read: the whole line is not, or the
+            # mending of glued sentences would put a space into "page.aspx?CateID=168".
+            yield from _jsonl_articles(text, name)
         elif name.lower().endswith((".html", ".htm")) or looks_like_html(text):
             yield html_to_article(text, name)
         else:

@@ -30,6 +30,17 @@ def test_perfect_extraction_scores_one():
     assert r.overall.f1 == 1.0
 
 
+def test_pages_are_matched_by_their_whole_address():
+    """Two sites may use one file name; a file source may be written with or without its
+    suffix."""
+    a = "https://hatinh.baohiemxahoi.gov.vn/tintuc/Pages/tin.aspx?ItemID=1"
+    b = "https://hagiang.baohiemxahoi.gov.vn/tintuc/Pages/tin.aspx?ItemID=1"
+    gold = {a: {"facts": [fact("participants", 100)], "checks": []},
+            "c.txt": {"facts": [fact("participants", 300)], "checks": []}}
+    r = evaluate({b: [fact("participants", 200)], "c": [fact("participants", 300)]}, gold)
+    assert (r.articles, r.overall.hits, r.overall.false_finds) == (1, 1, 0)
+
+
 def test_misses_false_finds_and_the_matching_rules():
     found = {"a.txt": [
         fact("participants", 174752), fact("participants", 174752),  # repeated: counts once

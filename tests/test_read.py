@@ -100,6 +100,16 @@ def test_a_crawl_date_the_address_contradicts_gives_way_to_it(tmp_path):
     assert article.published == "2019-07"
 
 
+def test_a_feed_address_is_kept_exactly(tmp_path):
+    """The source of a crawled page is its address, byte for byte: the scorer and a user's
+    join on it ("….aspx?CateID=168" once lost to the mending of glued sentences)."""
+    url = "https://baohiemxahoi.gov.vn/tintuc/Pages/linh-vuc.aspx?CateID=168&ItemID=8415"
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"url": url, "text": TEXT}, ensure_ascii=False), "utf-8")
+    [article] = read_inputs([str(path)])
+    assert article.source == url
+
+
 def test_jsonl_feed_sources_and_fields(tmp_path):
     lines = [
         {"url": "https://baobacninh.vn/a.html", "title": "A", "published": "2020-04", "text": TEXT},
