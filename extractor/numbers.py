@@ -193,7 +193,6 @@ def _replace(n: Number, **changes) -> Number:
     return replace(n, **changes)
 
 
-_PER = regex.compile(r"(?<!\p{L})cứ\s+$", regex.IGNORECASE)
 _SLASH = regex.compile(r"\s*/\s*")
 _PEOPLE_AFTER = regex.compile(r"\s*(?:người|trong\s+số)", regex.IGNORECASE)
 
@@ -202,6 +201,12 @@ _PEOPLE_AFTER = regex.compile(r"\s*(?:người|trong\s+số)", regex.IGNORECASE)
 def _share_of_other() -> regex.Pattern:
     words = alternation(load("numbers")["share_of_other"])
     return regex.compile(rf"(?<!\p{{L}})(?:{words})(?!\p{{L}})", regex.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _per() -> regex.Pattern:
+    return regex.compile(rf"(?<!\p{{L}})(?:{alternation(load('numbers')['per_words'])})\s+$",
+                         regex.IGNORECASE)
 
 
 def shares(text: str, numbers: list[Number]) -> list[Number]:
@@ -213,7 +218,7 @@ def shares(text: str, numbers: list[Number]) -> list[Number]:
         if i in skip:
             continue
         nxt = numbers[i + 1] if i + 1 < len(numbers) else None
-        if not n.percent and _PER.search(text, max(0, n.start - 8), n.start):
+        if not n.percent and _per().search(text, max(0, n.start - 16), n.start):
             # "cứ 100 người": a base to count against, never a figure itself.
             if n.value in (10, 100) and nxt is not None and not nxt.percent \
                     and nxt.value <= n.value and nxt.start - n.end < 60 \
