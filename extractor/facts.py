@@ -138,7 +138,9 @@ def extract(article: Article) -> list[Fact]:
     ctx = _context(article)
     found: list[tuple[Fact, str]] = []
     for piece in segment(article.text):
-        found.extend((f, piece.kind) for f in _read_piece(ctx, piece))
+        # A later news item's headline restates its body, as the page's headline does.
+        kind = "title" if ctx.places.heads_item(piece.start) else piece.kind
+        found.extend((f, kind) for f in _read_piece(ctx, piece))
     return _dedupe(found)
 
 
@@ -655,7 +657,7 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
             return [loc for loc in out if loc is not None]
     if piece.kind == "title":
         return []  # a headline names its place, or speaks of no place in particular
-    default = ctx.places.default()
+    default = ctx.places.default(n.start)
     return [default] if default else []
 
 

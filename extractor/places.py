@@ -301,6 +301,10 @@ def _known_names(main: Place | None, date: str | None) -> dict[str, list[Place]]
     return known
 
 
+# A later item's headline on a digest page: "Quỳnh Lưu: Số người ... tăng 1,73%" over a
+# line with its date and time.
+_ITEM_HEADLINE = regex.compile(rf"(?<=\n\n)[ ]*(?P<name>{NAME})[ ]*:[^\n]{{5,150}}(?<![.])\n"
+                               rf"[ ]*\d{{1,2}}/\d{{1,2}}/\d{{4}}[^\n]{{0,20}}\n")
 # A headline that opens with its place: "Yên Mô: Kết quả ...", "Gia Lai: Hơn 1,4 triệu ...".
 _HEADLINE_PREFIX = regex.compile(rf"^[ ]*(?P<name>{NAME})[ ]*:", regex.MULTILINE)
 
@@ -324,6 +328,7 @@ class ArticlePlaces:
             (m for m in named if self._resolve_named(m, self.province, None) is None
              and m.level == self._wanted_level()), None)
         self.known = _known_names(self.main, self.date)
+        self.items = self._items(shadowed, head_end)
         bare = [Mention(m.start, m.end, m.kind, m.name, m.unit, _bare_level(self.known, m.name))
                 for m in find_bare(shadowed, self.known, self.mentions)]
         self.mentions = _mark_locators(shadowed, sorted(self.mentions + bare, key=lambda m: m.start))
@@ -480,7 +485,7 @@ class ArticlePlaces:
         if m.kind == "unnamed":
             return None
         if m.kind == "self":
-            return self._at_level(m.level, m.unit)
+            return self._at_level(m.level, m.unit, m.start)
         district = None
         if main is not None:
             district = main.name if main.level == 2 else main.district
@@ -512,8 +517,29 @@ class ArticlePlaces:
                         district if level == 3 and gazetteer.era(self.date) == "legacy" else None,
                         level=level)
 
-    def _at_level(self, level: int | None, unit: str | None) -> Locality | None:
-        main = self.main
+    def _items(self, text: str, head_end: int) -> list[tuple[int, int, Place]]:
+        """Later news items on one page (a digest of local news): where each begins, where
+        its headline "Quỳnh Lưu: …" over a date line ends, and its place."""
+        out = []
+        for m in _ITEM_HEADLINE.finditer(text, head_end):
+            found = _one_per_code(gazetteer.find(m.group("name"), date=self.date))
+            at_level = [p for p in found if p.level == 2] or found
+            if len(at_level) == 1:
+                out.append((m.start(), m.end(), at_level[0]))
+        return out
+
+    def main_at(self, pos: int) -> Place | None:
+        """The place the text at `pos` is about: its news item's, else the article's."""
+        return next((place for start, _, place in reversed(self.items) if start <= pos),
+                    self.main)
+
+    def heads_item(self, pos: int) -> bool:
+        """Whether `pos` lies in a later news item's headline."""
+        return any(start <= pos < end for start, end, _ in self.items)
+
+    def _at_level(self, level: int | None, unit: str | None,
+                  pos: int = 0) -> Locality | None:
+        main = self.main_at(pos)
         if main is None:
             if level == 1 and self.province:
                 top = gazetteer.province(self.province, self.date)
@@ -543,8 +569,9 @@ class ArticlePlaces:
                 return _locality(found[0])
         return loc
 
-    def default(self) -> Locality | None:
-        return _locality(self.main) if self.main is not None else self._unresolved()
+    def default(self, pos: int = 0) -> Locality | None:
+        main = self.main_at(pos)
+        return _locality(main) if main is not None else self._unresolved()
 
     def _unresolved(self) -> Locality | None:
         m = self.unresolved_main
