@@ -678,8 +678,8 @@ def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Numb
     that follow "lần lượt", when there are as many as places."""
     if len(group) < 2:
         return None
-    m = regex.search(r"(?<!\p{L})lần\s+lượt(?!\p{L})", text[group[-1].end:n.start])
-    start = group[-1].end + (m.end() if m else 0)
+    m = _IN_TURN.search(text, group[-1].end, n.start)
+    start = m.end() if m else group[-1].end
     run = [x for x in numbers if x.start >= start][:len(group)]
     if len(run) != len(group) or n not in run:
         return None

@@ -131,9 +131,11 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
                    published=page_date, url=url, form=form)
 
 
+# A list item as trafilatura writes one out.
+_ITEM = r"[ \t]*(?:[-•*+]|\d{1,2}[.)]) "
 # A line that introduces a list, followed by a line that is no list item: the precise
 # extraction dropped the list ("Tỷ lệ ... tại các xã như sau:" then the next paragraph).
-_DANGLING_INTRO = re.compile(r":[ \t]*\n(?![ \t]*(?:[-•*+]|\d{1,2}[.)]) )")
+_DANGLING_INTRO = re.compile(rf":[ \t]*\n(?!{_ITEM})")
 
 
 def _with_lists(body: str, fuller: str | None) -> str:
@@ -141,8 +143,8 @@ def _with_lists(body: str, fuller: str | None) -> str:
     has too: short lists of figures are what the precise extraction drops."""
     if not fuller:
         return body
-    kept = set(body.split("\n"))
     lines = body.split("\n")
+    kept = set(lines)
     for intro, items in _lists(fuller.split("\n")):
         if intro in kept and not any(item in kept for item in items):
             at = lines.index(intro) + 1
@@ -156,7 +158,7 @@ def _lists(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
         if line.rstrip().endswith(":"):
             items = []
             for nxt in lines[i + 1:]:
-                if not re.match(r"[ \t]*(?:[-•*+]|\d{1,2}[.)]) ", nxt):
+                if not re.match(_ITEM, nxt):
                     break
                 items.append(nxt)
             if items:
