@@ -94,9 +94,8 @@ def _valid(day: int | None, month: int) -> bool:
     return 1 <= month <= 12 and (day is None or 1 <= day <= 31)
 
 
-def _value(m: regex.Match, year_for: int | None) -> tuple[str | None, bool]:
-    """The ISO-like value of a matched date; yearless forms take `year_for`."""
-    g = m.groupdict()
+def _value(g: dict[str, str | None], year_for: int | None) -> tuple[str | None, bool]:
+    """The ISO-like value of a matched date (its groups); yearless forms take `year_for`."""
     roman = load("dates")["roman"]
     if g["dmy"] or g["wdmy"] or g["iso"]:
         d, mo, y = (int(g[k]) for k in (("d1", "m1", "y1") if g["dmy"] else
@@ -128,13 +127,34 @@ def _value(m: regex.Match, year_for: int | None) -> tuple[str | None, bool]:
     return g["y9"], False
 
 
-def find_time_phrases(text: str, start: int = 0, end: int | None = None,
-                      published: str | None = None, fallback_year: int | None = None,
-                      ) -> list[TimePhrase]:
-    """Time phrases in `text[start:end]`, yearless ones completed from the publication date."""
+@dataclass(frozen=True)
+class FoundPhrase:
+    """A time phrase as written, before yearless forms are given a year."""
+
+    start: int
+    end: int
+    groups: dict[str, str | None] | None  # the date pattern's groups; None for "now" words
+    kind: str
+    same_period: bool = False
+
+    def dated(self, published: str | None, fallback_year: int | None) -> TimePhrase | None:
+        """The phrase with its value; None for a form that names no time without a year."""
+        if self.groups is None:
+            return TimePhrase(self.start, self.end, None, self.kind)
+        g = self.groups
+        value, yearless = _value(g, _year_for(g, published, fallback_year))
+        if value is None and not (g["q"] or g["h"] or g["mo"] or g["dm"]):
+            return None
+        return TimePhrase(self.start, self.end, value, self.kind,
+                          same_period=self.same_period, yearless=yearless)
+
+
+def scan_time_phrases(text: str, start: int = 0, end: int | None = None) -> list[FoundPhrase]:
+    """Time phrases in `text[start:end]`, with their kinds; one pass serves every
+    publication date an article may turn out to have (see `date_phrases`)."""
     end = len(text) if end is None else end
     w = _words()
-    out: list[TimePhrase] = []
+    out: list[FoundPhrase] = []
     for m in _pattern().finditer(text, start, end):
         # What stands before the date in its own sentence decides its kind.
         before = _SENTENCE_BREAK.split(text[max(start, m.start() - 60):m.start()])[-1]
@@ -146,22 +166,30 @@ def find_time_phrases(text: str, start: int = 0, end: int | None = None,
                 w["scheme_before"].search(before)
                 and w["campaign"].search(_CLAUSE_BREAK.split(before)[-1]))):
             continue  # "BHYT năm 2018" names a campaign
-        year_for = _year_for(m, published, fallback_year)
-        value, yearless = _value(m, year_for)
-        if value is None and not (g["q"] or g["h"] or g["mo"] or g["dm"]):
-            continue
-        kind = _kind(text, start, m, before)
-        out.append(TimePhrase(m.start(), m.end(), value, kind,
-                              same_period=bool(w["same_period"].search(before[-25:])),
-                              yearless=yearless))
+        out.append(FoundPhrase(m.start(), m.end(), g, _kind(text, start, m, before),
+                               same_period=bool(w["same_period"].search(before[-25:]))))
     for m in w["now"].finditer(text, start, end):
         if not any(p.start <= m.start() < p.end for p in out):
             # "tính đến thời điểm hiện tại" states an "as of" like any date: later sentences
             # take it; a bare "đến nay" dates its own sentence only.
             as_of_now = w["tinh"].search(text, max(start, m.start() - 30), m.start())
-            out.append(TimePhrase(m.start(), m.end(), None, "asof_now" if as_of_now else "now"))
+            out.append(FoundPhrase(m.start(), m.end(), None, "asof_now" if as_of_now else "now"))
     out.sort(key=lambda p: p.start)
     return out
+
+
+def date_phrases(found: list[FoundPhrase], published: str | None = None,
+                 fallback_year: int | None = None) -> list[TimePhrase]:
+    """The found phrases with their values, yearless ones completed from the publication
+    date (or `fallback_year` without one)."""
+    return [p for f in found if (p := f.dated(published, fallback_year)) is not None]
+
+
+def find_time_phrases(text: str, start: int = 0, end: int | None = None,
+                      published: str | None = None, fallback_year: int | None = None,
+                      ) -> list[TimePhrase]:
+    """Time phrases in `text[start:end]`, yearless ones completed from the publication date."""
+    return date_phrases(scan_time_phrases(text, start, end), published, fallback_year)
 
 
 def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
@@ -187,12 +215,12 @@ def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
     return "point"
 
 
-def _year_for(m: regex.Match, published: str | None, fallback_year: int | None) -> int | None:
+def _year_for(g: dict[str, str | None], published: str | None, fallback_year: int | None,
+              ) -> int | None:
     """The year of a yearless date: the publication's, or the one before when that is later."""
     if not published:
         return fallback_year
     pub_year = int(published[:4])
-    g = m.groupdict()
     month = int(g["m7"] or g["m8"] or 0)
     if month and len(published) >= 7 and month > int(published[5:7]) + 1:
         return pub_year - 1
@@ -281,10 +309,9 @@ def a_year_before(text: str, start: int, at: int) -> bool:
     return not w["baseline"].search(text, max(start, last.start() - 20), last.start())
 
 
-def full_dates(text: str) -> list[str]:
-    """The dates `text` writes out with their year, what `stale` compares against."""
-    return [p.value for p in find_time_phrases(text)
-            if p.value and not p.yearless and p.kind != "ignore"]
+def full_dates(phrases: list[TimePhrase]) -> list[str]:
+    """The dates written out with their year, what `stale` compares against."""
+    return [p.value for p in phrases if p.value and not p.yearless and p.kind != "ignore"]
 
 
 def stale(date: str, dated: list[str]) -> bool:

@@ -20,13 +20,15 @@ import regex
 from . import gazetteer
 from .data import alternation, load
 from .dates import (
+    FoundPhrase,
     TimePhrase,
     a_year_before,
+    date_phrases,
     filed_date,
-    find_time_phrases,
     full_dates,
     granularity,
     parse_published,
+    scan_time_phrases,
     shift_year,
     stale,
 )
@@ -172,7 +174,9 @@ def _context(article: Article) -> Context:
     text = article.text
     published = parse_published(article.published)
     # A page may print the day it was crawled where its own date should be.
-    dated = full_dates(text)
+    # One scan for every use below: the phrases' kinds do not depend on the date found.
+    found = scan_time_phrases(text)
+    dated = full_dates(date_phrases(found))
     crawled = published if published and article.form != "txt" and stale(published, dated) \
         else None
     years = [int(y) for y in regex.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)
@@ -181,8 +185,8 @@ def _context(article: Article) -> Context:
     # else the latest year written, though that may be a target's.
     headline_year = _headline_year(text)
     fallback_year = int(headline_year) if headline_year else max(years) if years else None
-    published = ((None if crawled else published) or filed_date(_dateline(text, dated), article.url)
-                 or _event_date(text, fallback_year))
+    published = ((None if crawled else published) or filed_date(_dateline(text, found, dated), article.url)
+                 or _event_date(found, fallback_year))
     hint = gazetteer.province_for_host(article.url) if article.url else None
     if hint is None:
         m = _DATELINE_ABBREV.search(text[:3000])
@@ -196,7 +200,7 @@ def _context(article: Article) -> Context:
     bhyt = bool(patterns()["bhyt"].search(head))
     ctx = Context(article, published, fallback_year, places, bhyt, state=None if published
                   else _headline_year(text),
-                  phrases=find_time_phrases(text, 0, len(text), published, fallback_year),
+                  phrases=date_phrases(found, published, fallback_year),
                   codes=[Span(*m.span()) for m in _codes().finditer(text)])
     asof = [p for p in ctx.phrases if p.kind == "asof" and p.value]
     ctx.first_asof = asof[0].value if asof else None
@@ -210,18 +214,19 @@ def _headline_year(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _dateline(text: str, dated: list[str]) -> str | None:
+def _dateline(text: str, found: list[FoundPhrase], dated: list[str]) -> str | None:
     """The publication date printed near the top: a short line with a full date.
 
     A site header may print today's date above the article; a candidate more than a
     year after every date the article itself mentions is such a stale header.
     """
-    head = text.split("\n")[:10]
     candidates = []
-    for line in head:
+    at = 0
+    for line in text.split("\n", 10)[:10]:
+        start, at = at, at + len(line) + 1
         if len(line) > 140:
             continue
-        for p in find_time_phrases(line):
+        for p in date_phrases([f for f in found if start <= f.start < at]):
             if p.value and len(p.value) == 10 and p.kind in ("point", "event", "opener"):
                 candidates.append(p.value)
                 break
@@ -232,9 +237,10 @@ def _dateline(text: str, dated: list[str]) -> str | None:
     return fresh[-1] if fresh else None
 
 
-def _event_date(text: str, year: int | None) -> str | None:
-    """For articles with no dateline: the day of the reported meeting ("Chiều ngày 12/1")."""
-    for p in find_time_phrases(text[:1500], published=None, fallback_year=year):
+def _event_date(found: list[FoundPhrase], year: int | None) -> str | None:
+    """For articles with no dateline: the day of the reported meeting ("Chiều ngày 12/1")
+    near the top."""
+    for p in date_phrases([f for f in found if f.end <= 1500], fallback_year=year):
         if p.kind == "event" and p.value:
             return p.value
     return None

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import regex
 
-_REPLACE = str.maketrans({
+_REPLACE = {
     "\u00a0": " ",  # no-break space
     "\u2007": " ",
     "\u202f": " ",
@@ -31,7 +31,10 @@ _REPLACE = str.maketrans({
     "\u200d": None,
     "\ufeff": None,
     "\u00ad": None,  # soft hyphen
-})
+}
+# Found with one regex pass: str.translate with a table of them costs more than the rest of
+# normalizing, and most texts have none.
+_ODD = regex.compile(f"[{''.join(regex.escape(c) for c in _REPLACE)}]")
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
@@ -39,8 +42,10 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 # A crawl breaks lines inside sentences ("tỷ lệ học sinh, sinh viên\ntham gia BHYT đạt"):
 # a single line break between a word or comma and a lower-case word is a space.
 # Before a digit only when the line is long (a paragraph's, not a headline's above a dateline).
-_BROKEN_LINE = regex.compile(r"(?<=[\p{L}\d,])[ \t]*\n(?=[ \t]*\p{Ll})"
-                             r"|(?<=^[^\n]{80,}\p{Ll})[ \t]*\n(?=\d)", regex.MULTILINE)
+# The line break comes first in the pattern and the look-behinds last: tried at every
+# position, the long look-behind made this the slowest step of reading.
+_BROKEN_LINE = regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll})(?<=[\p{L}\d,][ \t]*\n)"
+                             r"|(?=\d)(?<=^[^\n]{80,}\p{Ll}[ \t]*\n))", regex.MULTILINE)
 # "dân số.Toàn huyện": a sentence glued to the one before it.
 _GLUED_SENTENCE = regex.compile(r"(?<=\p{Ll}{2}[.!?])(?=\p{Lu}\p{Ll})")
 
@@ -54,7 +59,8 @@ def normalize_text(text: str) -> str:
     """NFC text with Windows line ends, odd spaces and look-alike letters folded, lines broken
     inside a sentence joined, sentences glued together parted, and numbers split by a
     stray space mended."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").translate(_REPLACE))
+    text = unicodedata.normalize("NFC", _ODD.sub(lambda m: _REPLACE[m.group()] or "",
+                                                text.replace("\r\n", "\n")))
     text = _GLUED_SENTENCE.sub(" ", _BROKEN_LINE.sub(" ", text))
     text = _SPLIT_GROUP.sub(r"\1.\2", text)
     return _SPLIT_DECIMAL.sub(r"\1,\2", text)
