@@ -37,6 +37,9 @@ _SENTENCE_END = regex.compile(
     r"(?<=[.!?…])(?<!\b(?:TP|TT|TX|Q|P|Th|ThS|TS|BS|PGS|GS|St|Tp|TW|NĐ)\.)[\"”’)]*[ \t]+"
     r"(?=[\"“‘(]?[\p{Lu}\d])")
 
+# A mark followed by a space: where underthesea's splitter could cut a line.
+_INNER_MARK = regex.compile(r"[.!?…;:]\S*\s")
+
 
 @lru_cache(maxsize=1)
 def _noise() -> dict[str, regex.Pattern]:
@@ -144,6 +147,11 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     and a line it rewrites is split at sentence-final marks instead."""
     from underthesea import sent_tokenize
 
+    if not _INNER_MARK.search(text, start, end):
+        # Nothing a sentence could end at before the line's end: the line is one sentence
+        # (a third of lines; the splitter is the slowest part of segmenting).
+        line = text[start:end]
+        return [(start + len(line) - len(line.lstrip()), end - len(line) + len(line.rstrip()))]
     spans: list[tuple[int, int]] = []
     pos = start
     for sentence in sent_tokenize(text[start:end]):
