@@ -417,6 +417,9 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
                    phrases: list[TimePhrase]) -> list[Reading]:
     text = ctx.article.text
     schemes = scheme_mentions(text, piece.start, piece.end)
+    if not numbers:
+        _remember_sentence(ctx, piece, schemes)
+        return []
     mentions = [m for m in _within(ctx.places.mentions, piece.start, piece.end)
                 if m.kind != "locator"]
     intro_text = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
@@ -528,11 +531,16 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         reading = Reading(n, metric, value, qualifier, group, date, baseline, tuple(places))
         readings.append(reading)
         previous = reading
+    _remember_sentence(ctx, piece, schemes)
+    return readings
+
+
+def _remember_sentence(ctx: Context, piece: Piece, schemes: list[SchemeMention]) -> None:
+    """What later sentences read from this one: the scheme it names last, and itself."""
     if schemes:
         ctx.topic[piece.paragraph] = schemes[-1].scheme
         ctx.last_scheme = schemes[-1].scheme
     ctx.previous_piece = (piece.start, piece.end)
-    return readings
 
 
 def _implied_percent(n: Number, left: str, right: str) -> bool:
