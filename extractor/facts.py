@@ -779,7 +779,13 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
                  and ";" not in ctx.article.text[n.end:p.start]]
         pool = ([p for p in dated if p.start >= clause_start] or dated or after)
         if pool:
-            return pool[-1].value[:4]
+            # "phấn đấu đến ngày 31/12/2022": a day after the target cue is the day it is to
+            # be reached by; else ("Tính đến 30/9, ... chỉ tiêu giao") the aim is the year's.
+            value = pool[-1].value
+            at = pool[-1].start
+            by_day = granularity(value) == 4 and patterns()["target"].search(
+                ctx.article.text, _clause_start(ctx.article.text, piece.start, at), at)
+            return value if by_day else value[:4]
         base = ctx.target_year or ctx.state or ctx.published
         return base[:4] if base else None
     text = ctx.article.text

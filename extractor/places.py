@@ -27,6 +27,8 @@ _WORD = regex.compile(r"\p{L}+")
 # A number that ends a name ("Đông Hải 1"), not a figure after it ("xã A 95%").
 _NAME_JOINED = regex.compile(rf"[ ]*[-–][ ]*({NAME})")
 _NAME_NUMBER = regex.compile(r"[ ]+(\d{1,2})(?![\d.,%]|[ ]*(?:người|%))")
+# A small word inside a name: "thị trấn Nông trường Lệ Ninh".
+_NAME_WORDED = regex.compile(rf"[ ]+(\p{{Ll}}+[ ]+{NAME})")
 
 
 @dataclass(frozen=True)
@@ -155,10 +157,13 @@ def find_mentions(text: str) -> list[Mention]:
             continue  # "Giám đốc BHXH tỉnh Đặng Ngọc Dũng": a person, not a place
         numbered = _NAME_NUMBER.match(text, end)
         joined = _NAME_JOINED.match(text, end)
+        worded = _NAME_WORDED.match(text, end)
         if numbered and _exists(f"{name} {numbered.group(1)}", unit):
             name, end = f"{name} {numbered.group(1)}", numbered.end()  # "phường Đông Hải 1"
         elif joined and _exists(f"{name} - {joined.group(1)}"):
             name, end = f"{name} - {joined.group(1)}", joined.end()  # "tỉnh Bà Rịa - Vũng Tàu"
+        elif worded and _exists(f"{name} {worded.group(1)}", unit):
+            name, end = f"{name} {worded.group(1)}", worded.end()
         add(Mention(m.start(), end, "named", name, unit, _level_for(unit)))
         _continue_list(text, end, unit, add)
     organs = {k.casefold(): v for k, v in load("places")["organs"].items()}
