@@ -57,13 +57,19 @@ _UNIT_FRACTION_BEFORE = regex.compile(_UNIT_FRACTION)
 def _of_units(text: str, piece: Piece, n: Number, mentions: list[Mention]) -> bool:
     """Whether a rate is that of a count of units ("9/14 xã đạt trên 98%"), unless places
     are named between ("..., trong đó các xã Phì Nhừ, Xa Dung đạt 100%")."""
-    fraction = next(reversed(list(_UNIT_FRACTION_BEFORE.finditer(
-        text, _semicolon_clause(text, piece, n)[0], n.start))), None)
+    fraction = next(reversed([f for f in _UNIT_FRACTION_BEFORE.finditer(
+        text, _semicolon_clause(text, piece, n)[0], n.start) if _part_of_whole(f.group(0))]), None)
     return fraction is not None and not any(
         m.kind in ("named", "bare") and fraction.end() <= m.start < n.start for m in mentions)
 
 
 _DIGIT = regex.compile(r"\d")
+
+
+def _part_of_whole(fraction: str) -> bool:
+    """"9/14 xã" counts units; "đến 30/9 huyện đã đạt ..." is a date before a subject."""
+    part, whole = (int(x) for x in fraction.split("/"))
+    return part <= whole
 
 
 @lru_cache(maxsize=1)
@@ -181,7 +187,8 @@ def _context(article: Article) -> Context:
     # else the latest year written, though that may be a target's.
     headline_year = _headline_year(text)
     fallback_year = int(headline_year) if headline_year else max(years) if years else None
-    published = ((None if crawled else published) or filed_date(_dateline(text, found, dated), article.url)
+    published = ((None if crawled else published) or filed_date(
+        _dateline(text, found, dated, int(headline_year) if headline_year else None), article.url)
                  or _event_date(found, fallback_year))
     hint = gazetteer.province_for_host(article.url) if article.url else None
     if hint is None:
@@ -209,8 +216,10 @@ def _headline_year(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _dateline(text: str, found: list[FoundPhrase], dated: list[str]) -> str | None:
-    """The publication date printed near the top: a short line with a full date.
+def _dateline(text: str, found: list[FoundPhrase], dated: list[str], year: int | None,
+              ) -> str | None:
+    """The publication date printed near the top: a short line with a full date, or a
+    day and month in the year the headline names ("... năm 2023" over "ngày 17/11").
 
     A site header may print today's date above the article; a candidate more than a
     year after every date the article itself mentions is such a stale header.
@@ -221,7 +230,7 @@ def _dateline(text: str, found: list[FoundPhrase], dated: list[str]) -> str | No
         start, at = at, at + len(line) + 1
         if len(line) > 140:
             continue
-        for p in date_phrases([f for f in found if start <= f.start < at]):
+        for p in date_phrases([f for f in found if start <= f.start < at], fallback_year=year):
             if p.value and len(p.value) == 10 and p.kind in ("point", "event", "opener"):
                 candidates.append(p.value)
                 break
@@ -485,6 +494,8 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
                 _participation(text, piece, n, metric)
                 or patterns()["participation_acts"].search(intro_text)):
             scheme = "bhyt"
+            # The paragraph's later figures, group by group, need not say "tham gia" again.
+            ctx.topic.setdefault(piece.paragraph, "bhyt")
         if scheme is None and ctx.bhyt_article and metric == "target_rate" and n.value >= 80:
             # "Chỉ tiêu HĐND huyện giao năm 2020 là 90%" in a BHYT article: a coverage
             # target (no other rate these articles aim at comes near 80%).
@@ -731,6 +742,10 @@ _COUNTED_AS = regex.compile(r"^\s*(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:t
                             regex.IGNORECASE)
 
 
+# "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
+_WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s+với)?)\s*$", regex.IGNORECASE)
+
+
 def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
                previous: Reading | None, clause_head: str | None = None) -> str | None:
     groups, stop = _groups()
@@ -740,8 +755,11 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     if m:
         return m.group(0)
     m = _last_group(left)
+    # A group that opens the sentence is its subject, commas or not ("Học sinh các trường
+    # Tiểu học, THCS trên địa bàn xã tham gia BHYT đạt 100%").
     if m is not None and (not regex.search(r"[,;]", left[m.end():]) or _TOPIC_BEFORE.search(
-            left[:m.start()])) and not stop.search(left[m.start():]) \
+            left[:m.start()]) or not (left[:m.start()].strip() or ";" in left[m.end():])) \
+            and not stop.search(left[m.start():]) \
             and not _WHOLE.search(left, m.end()):
         return m.group(0)
     if clause_head is not None:  # "Trẻ em dưới 6 tuổi có 168.902 người": a number inside it
@@ -750,9 +768,9 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
             return m.group(0)
     # "4.215 người ... hộ gia đình, gồm 1.038 người tham gia mới": the parts, the change and
     # the rate of a group's count are the group's too, unless a new subject comes between.
-    if previous is not None and previous.group and len(left) < 70 and metric in (
+    if previous is not None and previous.group and len(left) < 70 and (metric in (
             "participants_change", "participants_change_pct", "new_participants", "renewals",
-            "coverage_rate") and not regex.search(
+            "coverage_rate") or _WITH_COUNT.match(left)) and not regex.search(
                 r"(?<!\p{L})(?:toàn|chung|cả|số người|nhóm|tỷ lệ bao phủ chung)(?!\p{L})", left,
                 regex.IGNORECASE):
         return previous.group

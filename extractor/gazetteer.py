@@ -349,6 +349,16 @@ def _alias_allows(alias: dict | None, place: Place) -> bool:
                 and name_key(alias["province"]) != name_key(place.province or ""))
 
 
+# The package tells apart two units of one name in a province by their kind:
+# "Long Mỹ (Huyện)" and "Long Mỹ (Thị xã)". Facts name them as written, kind apart.
+_KIND_SUFFIX = regex.compile(r"\s+\((Huyện|Thị xã|Thành phố|Thị trấn|Xã|Phường)\)$")
+
+
+def plain_name(name: str | None) -> str | None:
+    """A unit's name without the package's kind suffix: "Long Mỹ (Huyện)" -> "Long Mỹ"."""
+    return _KIND_SUFFIX.sub("", name) if name else name
+
+
 def find(name: str, *, unit: str | None = None, level: int | None = None,
          province: str | None = None, district: str | None = None,
          date: str | None = None) -> list[Place]:
@@ -386,7 +396,7 @@ def _find(name: str, unit: str | None, level: int | None, province: str | None,
                 continue
             if province_keys is not None and name_key(p.province or "") not in province_keys:
                 continue
-            if district_key is not None and name_key(p.district or "") != district_key:
+            if district_key is not None and _district_key(p.district)[0] != district_key:
                 continue
             if _valid(entry, span) and _alias_allows(alias, p):
                 found[entry] = None
@@ -444,12 +454,18 @@ def province(name: str, date: str | None = None) -> Place | None:
 
 @lru_cache(maxsize=2)
 def _by_parent(era_name: str) -> dict[tuple, list[_Entry]]:
-    """(level, province key, district key) -> entries: who lies directly in whom."""
+    """(level, province key, district key, district kind) -> entries: who lies directly in
+    whom. The kind is the package's suffix ("Long Mỹ (Huyện)"), None for most districts."""
     out: dict[tuple, list[_Entry]] = defaultdict(list)
     for entry in _entries(era_name):
         p = entry.place
-        out[(p.level, name_key(p.province or ""), name_key(p.district or ""))].append(entry)
+        out[(p.level, name_key(p.province or ""), *_district_key(p.district))].append(entry)
     return dict(out)
+
+
+def _district_key(district: str | None) -> tuple[str, str | None]:
+    m = _KIND_SUFFIX.search(district or "")
+    return name_key(plain_name(district) or ""), m.group(1).lower() if m else None
 
 
 def children(place: Place, date: str | None = None) -> list[Place]:
@@ -461,13 +477,15 @@ def children(place: Place, date: str | None = None) -> list[Place]:
 @lru_cache(maxsize=4096)  # every article asks for its province's units and the country's
 def _children(place: Place, span: tuple[str, str] | None, era_name: str) -> tuple[Place, ...]:
     if place.level == 0:
-        keys = [(1, k, "") for k in {name_key(e.place.name) for e in _entries(era_name)
-                                     if e.place.level == 1}]
+        keys = [(1, k, "", None) for k in {name_key(e.place.name) for e in _entries(era_name)
+                                           if e.place.level == 1}]
     elif place.level == 1:
         child_level = 2 if era_name == "legacy" else 3
-        keys = [(child_level, name_key(place.name), "")]
+        keys = [(child_level, name_key(place.name), "", None)]
     elif place.level == 2 and era_name == "legacy":
-        keys = [(3, name_key(place.province or ""), name_key(place.name))]
+        name, kind = _district_key(place.name)
+        keys = [(3, name_key(place.province or ""), name, kind or place.unit),
+                (3, name_key(place.province or ""), name, None)]
     else:
         return ()
     entries = [e for k in keys for e in _by_parent(era_name).get(k, [])]

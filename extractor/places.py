@@ -27,7 +27,7 @@ NAME = rf"{_SYLLABLE}(?:[ ]+{_SYLLABLE})*"
 _WORD = regex.compile(r"\p{L}+")
 # A number that ends a name ("Đông Hải 1"), not a figure after it ("xã A 95%").
 _NAME_JOINED = regex.compile(rf"[ ]*[-–][ ]*({NAME})")
-_NAME_NUMBER = regex.compile(r"[ ]+(\d{1,2})(?![\d.,%]|[ ]*(?:người|%))")
+_NAME_NUMBER = regex.compile(r"[ ]+(\d{1,2})(?![\d%]|[.,]\d|[ ]*(?:người|%))")
 # A small word inside a name: "thị trấn Nông trường Lệ Ninh".
 _NAME_WORDED = regex.compile(rf"[ ]+(\p{{Ll}}+[ ]+{NAME})")
 
@@ -118,7 +118,7 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"[ ]*(?:,|;|(?<![\p{{L}}])(?:và|cùng)(?![\p{{L}}]))[ ]*(?:(?i:{unit_full}|{unit_abbr})[ ]+)?"
             rf"(?=\p{{Lu}})"),
         "intro": regex.compile(
-            rf"[^.;:\n]{{0,40}}?(?<![\p{{L}}])(?:{alternation(p['list_intro'])})[ ]+(?=\p{{Lu}})"),
+            rf"[^.;:\n]{{0,40}}?(?<![\p{{L}}])(?:{alternation(p['list_intro'])})[ ]*:?[ ]+(?=\p{{Lu}})"),
         "unnamed": regex.compile(rf"^[ ]+(?:[^\s,;.]+[ ]+){{0,3}}?(?:{alternation(p['unnamed_set_verbs'])})"
                                  rf"(?![\p{{L}}])"),
     }
@@ -156,15 +156,7 @@ def find_mentions(text: str) -> list[Mention]:
         if unit == "tỉnh" and not _exists(name, "tỉnh") and pats["official"].search(
                 text, max(0, m.start() - 40), m.start()):
             continue  # "Giám đốc BHXH tỉnh Đặng Ngọc Dũng": a person, not a place
-        numbered = _NAME_NUMBER.match(text, end)
-        joined = _NAME_JOINED.match(text, end)
-        worded = _NAME_WORDED.match(text, end)
-        if numbered and _exists(f"{name} {numbered.group(1)}", unit):
-            name, end = f"{name} {numbered.group(1)}", numbered.end()  # "phường Đông Hải 1"
-        elif joined and _exists(f"{name} - {joined.group(1)}"):
-            name, end = f"{name} - {joined.group(1)}", joined.end()  # "tỉnh Bà Rịa - Vũng Tàu"
-        elif worded and _exists(f"{name} {worded.group(1)}", unit):
-            name, end = f"{name} {worded.group(1)}", worded.end()
+        name, end = _whole_name(text, name, end, unit)
         add(Mention(m.start(), end, "named", name, unit, _level_for(unit)))
         _continue_list(text, end, unit, add)
     organs = {k.casefold(): v for k, v in load("places")["organs"].items()}
@@ -227,6 +219,22 @@ def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+def _whole_name(text: str, name: str, end: int, unit: str | None) -> tuple[str, int]:
+    """The name written from `end` on, when more of it is a unit the gazetteer knows: a
+    number ("phường Đông Hải 1"), a hyphen ("tỉnh Bà Rịa - Vũng Tàu") or a small word
+    ("thị trấn Nông trường Lệ Ninh")."""
+    numbered = _NAME_NUMBER.match(text, end)
+    if numbered and _exists(f"{name} {numbered.group(1)}", unit):
+        return f"{name} {numbered.group(1)}", numbered.end()
+    joined = _NAME_JOINED.match(text, end)
+    if joined and _exists(f"{name} - {joined.group(1)}"):
+        return f"{name} - {joined.group(1)}", joined.end()
+    worded = _NAME_WORDED.match(text, end)
+    if worded and _exists(f"{name} {worded.group(1)}", unit):
+        return f"{name} {worded.group(1)}", worded.end()
+    return name, end
+
+
 def _continue_list(text: str, pos: int, unit: str | None, add) -> None:
     """Names after `pos` joined by commas or `và` share the unit word before the first."""
     pats = _patterns()
@@ -240,8 +248,9 @@ def _continue_list(text: str, pos: int, unit: str | None, add) -> None:
         written = text[j.start():j.end()]
         own_unit = pats["unit"].search(written)
         this_unit = gazetteer.canonical_unit(own_unit.group(0)) if own_unit else unit
-        add(Mention(n.start(), n.end(), "named", n.group(0), this_unit, _level_for(this_unit)))
-        unit, pos = this_unit, n.end()
+        name, end = _whole_name(text, n.group(0), n.end(), this_unit)
+        add(Mention(n.start(), end, "named", name, this_unit, _level_for(this_unit)))
+        unit, pos = this_unit, end
 
 
 def _bare_level(known: dict[str, list[Place]], name: str | None) -> int | None:
@@ -523,7 +532,8 @@ class ArticlePlaces:
             return _locality(place)
         level = m.level or 3
         return Locality(m.name, m.unit, province,
-                        district if level == 3 and gazetteer.era(self.date) == "legacy" else None,
+                        gazetteer.plain_name(district)
+                        if level == 3 and gazetteer.era(self.date) == "legacy" else None,
                         level=level)
 
     def _items(self, text: str, head_end: int) -> list[tuple[int, int, Place]]:
@@ -604,4 +614,5 @@ def _one_per_code(places: list[Place]) -> list[Place]:
 def _locality(p: Place) -> Locality:
     if p.level == 0:
         return Locality("Việt Nam", "cả nước", None, None, None, level=0)
-    return Locality(p.name, p.unit, p.province, p.district, p.code, p.lat, p.lon, p.level)
+    return Locality(gazetteer.plain_name(p.name), p.unit, p.province,
+                    gazetteer.plain_name(p.district), p.code, p.lat, p.lon, p.level)
