@@ -13,6 +13,7 @@ Each phrase gets a kind that says how it dates figures:
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -319,3 +320,24 @@ def stale(date: str, dated: list[str]) -> bool:
     a site header's or a crawler's today, not the article's date."""
     others = [d for d in dated if d != date]
     return bool(others) and int(date[:4]) > int(max(others)[:4]) + 1
+
+
+_DATE = regex.compile(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?$")
+
+
+def period_end(date: str | None) -> str | None:
+    """The last day a FACTS.md date covers (`2019-Q2` → `2019-06-30`), for sorting and charts."""
+    m = _DATE.match(date or "")
+    if not m:
+        return None
+    year, month, day, quarter, half = m.groups()
+    if day:
+        return date
+    if quarter:
+        month = str(int(quarter) * 3)
+    elif half:
+        month = str(int(half) * 6)
+    elif not month:
+        month = "12"
+    last = calendar.monthrange(int(year), int(month))[1]
+    return f"{year}-{int(month):02d}-{last:02d}"

@@ -715,9 +715,11 @@ def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Numb
 _JOINED = regex.compile(r"\s*(?:,|;|và|,\s*và)?\s*")
 
 
-# "Đối với đồng bào dân tộc thiểu số, tỷ lệ ... đạt 96,5%": a topic set before the comma.
-_TOPIC_BEFORE = regex.compile(r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở|BHYT|bảo\s+hiểm\s+y\s+tế)\s*$",
-                              regex.IGNORECASE)
+# "Đối với đồng bào dân tộc thiểu số, tỷ lệ ... đạt 96,5%": a topic set before the comma;
+# "tỷ lệ học sinh tham gia BHYT ở các huyện A, B đạt 100%": the rate is the group's.
+_TOPIC_BEFORE = regex.compile(
+    r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở|BHYT|bảo\s+hiểm\s+y\s+tế|tỷ\s+lệ)\s*$",
+    regex.IGNORECASE)
 
 
 _DESCRIBES_PLACE = regex.compile(r"(?<!\p{L})(?:(?:nơi|vùng|khu\s+vực|địa\s+bàn)\s+(?:có\s+)?"

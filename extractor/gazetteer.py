@@ -193,6 +193,15 @@ def _history() -> dict:
     return {"curated": curated, "generated": generated}
 
 
+def former_province(name: str | None, day: str | None) -> tuple[str, str] | None:
+    """(name, unit) of a province on `day` when it was named otherwise then: Huế was tỉnh
+    Thừa Thiên Huế until 1 January 2025."""
+    for row in _history()["curated"].get("renamed_provinces") or []:
+        if name and day and name_key(name) == name_key(row["name"]) and day < str(row["until"]):
+            return row["was"], row["was_unit"]
+    return None
+
+
 def _effective_dates() -> dict[str, str]:
     """Province name_key -> the day its 2023-2025 arrangement took effect (when known)."""
     rows = _history()["curated"].get("arrangements") or []

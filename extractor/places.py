@@ -17,6 +17,7 @@ import regex
 
 from . import gazetteer
 from .data import alternation, load
+from .dates import period_end
 from .gazetteer import Place
 from .normalize import name_key
 from .segment import headline_end
@@ -111,6 +112,8 @@ def _patterns() -> dict[str, regex.Pattern]:
         "plural": regex.compile(
             rf"(?<![\p{{L}}])(?i:{alternation(p['plural'])})[ ]+(?P<units>(?i:{unit_full})"
             rf"(?:[ ]*,[ ]*(?i:{unit_full}))*)(?![\p{{L}}])"),
+        "hamlet": regex.compile(
+            rf"(?<![\p{{L}}])(?i:{alternation(p['hamlet_words'])})[ ]+{NAME}(?![\p{{L}}])"),
         "country": regex.compile(rf"(?<![\p{{L}}])(?i:{alternation(p['country'])})(?![\p{{L}}])"),
         "agency": regex.compile(rf"(?:{alternation(p['agency_before_country'])})[ ]*$"),
         "name": regex.compile(rf"(?<![\p{{L}}]){NAME}(?![\p{{L}}])"),
@@ -186,6 +189,9 @@ def find_mentions(text: str) -> list[Mention]:
             continue
         unit = gazetteer.canonical_unit(m.group("unit"))
         add(Mention(m.start("unit"), m.end(), "self", unit=unit, level=_level_for(unit)))
+    for m in pats["hamlet"].finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            add(Mention(m.start(), m.end(), "unnamed"))
     for m in pats["country"].finditer(text):
         if m.group(0).casefold() == "việt nam" and (
                 m.group(0) != "Việt Nam"  # a proper name is capitalized; spam often is not
@@ -406,9 +412,6 @@ class ArticlePlaces:
         for _, place in in_head:
             if want is None or place.level == want:
                 return place
-        for m, place in in_head:
-            if m.kind == "named":
-                return place
         prefix = _HEADLINE_PREFIX.search(text, 0, head_end)
         if prefix:
             name = prefix.group("name")
@@ -425,6 +428,11 @@ class ArticlePlaces:
                     m.kind == "named" and m.level == want and name_key(m.name) == name_key(name)
                     for m in named):
                 return None  # "huyện Hoành Bồ" in the text, a unit the gazetteer lacks
+        # Else any the headline block names with its unit, though of another level (after
+        # the headline's own "Ia Grai:", which a masthead's "tỉnh Gia Lai" must not beat).
+        for m, place in in_head:
+            if m.kind == "named":
+                return place
         if want is None and any(m.kind == "country" for m in self.mentions):
             return gazetteer.COUNTRY
         pool = [p for _, p in resolved if want is None or p.level == want]
@@ -579,14 +587,15 @@ class ArticlePlaces:
 
     def at_date(self, loc: Locality, date: str | None) -> Locality:
         """The place as it was at a figure's date, when that lies in another era than the
-        article's: a 2025 article recalling the 2024 figures of communes since merged."""
+        article's (a 2025 article recalling the 2024 figures of communes since merged), or
+        its province was named otherwise then (tỉnh Thừa Thiên Huế before 2025)."""
         if date is None or loc.level in (None, 0) or gazetteer.era(date) == gazetteer.era(self.date):
-            return loc
+            return _as_named(loc, date or self.date)
         for province in (loc.province, None):
             found = gazetteer.find(loc.locality, unit=loc.unit, province=province, date=date)
             if len(found) == 1:
-                return _locality(found[0])
-        return loc
+                return _as_named(_locality(found[0]), date)
+        return _as_named(loc, date)
 
     def default(self, pos: int = 0) -> Locality | None:
         main = self.main_at(pos)
@@ -609,6 +618,16 @@ def _one_per_code(places: list[Place]) -> list[Place]:
         if p.code is None or held is None or _RANK.get(p.unit, 9) < _RANK.get(held.unit, 9):
             by_code[p.code] = p
     return [p for p in places if p.code is None or by_code[p.code] is p]
+
+
+def _as_named(loc: Locality, date: str | None) -> Locality:
+    former = gazetteer.former_province(loc.province, period_end(date))
+    if former is None:
+        return loc
+    name, unit = former
+    if loc.level == 1:
+        return replace(loc, locality=name, unit=unit, province=name)
+    return replace(loc, province=name)
 
 
 def _locality(p: Place) -> Locality:

@@ -9,12 +9,10 @@ none of its facts.
 
 from __future__ import annotations
 
-import calendar
 import fcntl
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .dates import period_end
 from .model import Article, Fact, ReadFailure
 from .normalize import ascii_fold
 from .parallel import ordered_map
@@ -194,27 +193,6 @@ def fact_id(owner: str, fact: dict) -> str:
         span = (fact.get("value"),)
     return _hash(owner, fact.get("metric"), *span, fact.get("locality"), fact.get("unit"),
                  fact.get("date"), fact.get("group"))
-
-
-_DATE = re.compile(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?$")
-
-
-def period_end(date: str | None) -> str | None:
-    """The last day a FACTS.md date covers (`2019-Q2` → `2019-06-30`), for sorting and charts."""
-    m = _DATE.match(date or "")
-    if not m:
-        return None
-    year, month, day, quarter, half = m.groups()
-    if day:
-        return date
-    if quarter:
-        month = str(int(quarter) * 3)
-    elif half:
-        month = str(int(half) * 6)
-    elif not month:
-        month = "12"
-    last = calendar.monthrange(int(year), int(month))[1]
-    return f"{year}-{int(month):02d}-{last:02d}"
 
 
 def _evidence_start(text: str | None, fact: dict) -> int | None:

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from test_store import BHYT, gold_facts, run, write_jsonl
 
-from extractor.store import period_end
+from extractor.dates import period_end
 
 XSS_SOURCE = "zz_xss.txt"
 XSS_TEXT = ("Tin thử <script>alert('title')</script>\n"

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from extractor.dates import period_end
 from extractor.model import Article, Fact
 from extractor.read import read_inputs
 from extractor.site import highlight
-from extractor.store import open_db, period_end, save_article
+from extractor.store import open_db, save_article
 
 BHYT = [sys.executable, "-c", "from extractor.cli import cli; cli()"]
 
