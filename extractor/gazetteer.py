@@ -193,12 +193,18 @@ def _history() -> dict:
     return {"curated": curated, "generated": generated}
 
 
-def former_province(name: str | None, day: str | None) -> tuple[str, str] | None:
+@lru_cache(maxsize=1)
+def renamed_provinces() -> dict[str, dict]:
+    """The gazetteer's name of each province renamed since the corpus starts -> its row."""
+    return {row["name"]: row for row in _history()["curated"].get("renamed_provinces") or []}
+
+
+def former_province(name: str, day: str | None) -> tuple[str, str] | None:
     """(name, unit) of a province on `day` when it was named otherwise then: Huế was tỉnh
-    Thừa Thiên Huế until 1 January 2025."""
-    for row in _history()["curated"].get("renamed_provinces") or []:
-        if name and day and name_key(name) == name_key(row["name"]) and day < str(row["until"]):
-            return row["was"], row["was_unit"]
+    Thừa Thiên Huế until 1 January 2025. `name` is the gazetteer's."""
+    row = renamed_provinces().get(name)
+    if row and day and day < str(row["until"]):
+        return row["was"], row["was_unit"]
     return None
 
 

@@ -621,6 +621,8 @@ def _one_per_code(places: list[Place]) -> list[Place]:
 
 
 def _as_named(loc: Locality, date: str | None) -> Locality:
+    if loc.province not in gazetteer.renamed_provinces():
+        return loc
     former = gazetteer.former_province(loc.province, period_end(date))
     if former is None:
         return loc
