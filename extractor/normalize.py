@@ -55,10 +55,21 @@ _SPLIT_GROUP = regex.compile(r"(?<![\d.,/])(\d{1,3})\. (\d{3})(?=\s*(?:\p{Ll}|%)
 _SPLIT_DECIMAL = regex.compile(r"(?<![\d.,/])(\d{1,3}), (\d{1,2})(?=\s*%)")
 
 
+# Vietnamese written in UTF-8 and read back as Windows-1252: "Ä‘" for "đ", "á»‡" for "ệ",
+# "Æ°" for "ư", "Ã¡" for "á", "â€“" for "–". ("XÃ”", an all-caps word before a closing
+# quote, is real text: a capital A with tilde is mojibake only before Latin-1 marks.)
+_MOJIBAKE = regex.compile("Ä[\u0080-\u00bf\u2018]|á[»º]|Æ[°¡¯]|â€[\u0080-\u00bf\u0152-\u2122]"
+                          "|Ã[\u00a0-\u00bf]")
+
+
 def normalize_text(text: str) -> str:
-    """NFC text with Windows line ends, odd spaces and look-alike letters folded, lines broken
-    inside a sentence joined, sentences glued together parted, and numbers split by a
-    stray space mended."""
+    """NFC text with mojibake mended, Windows line ends, odd spaces and look-alike letters
+    folded, lines broken inside a sentence joined, sentences glued together parted, and
+    numbers split by a stray space mended."""
+    if _MOJIBAKE.search(text):
+        import ftfy  # only for the rare page that needs it
+
+        text = ftfy.fix_encoding(text)
     text = unicodedata.normalize("NFC", _ODD.sub(lambda m: _REPLACE[m.group()] or "",
                                                 text.replace("\r\n", "\n")))
     text = _GLUED_SENTENCE.sub(" ", _BROKEN_LINE.sub(" ", text))

@@ -100,6 +100,19 @@ def test_a_crawl_date_the_address_contradicts_gives_way_to_it(tmp_path):
     assert article.published == "2019-07"
 
 
+def test_mojibake_in_a_page_is_mended_and_real_capitals_are_not(tmp_path):
+    """A page whose UTF-8 was read as Windows-1252 somewhere upstream ("huyá»‡n", "â€“") is
+    mended; an all-caps "XÃ" before a closing quote is Vietnamese and stays."""
+    sentence = "Ea Kar – Theo BHXH huyện, toàn huyện đạt tỷ lệ 87,28%."
+    records = [{"url": "https://eakar.example/a", "text": sentence.encode().decode("cp1252")},
+               {"url": "https://eakar.example/b", "text": "Khẩu hiệu “XÃ” NÔNG THÔN MỚI."}]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    mended, untouched = read_inputs([str(path)])
+    assert "huyá»‡n" in records[0]["text"] and mended.text == sentence
+    assert untouched.text == records[1]["text"]
+
+
 def test_a_feed_address_is_kept_exactly(tmp_path):
     """The source of a crawled page is its address, byte for byte: the scorer and a user's
     join on it ("….aspx?CateID=168" once lost to the mending of glued sentences)."""
