@@ -145,13 +145,13 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans of one line. underthesea's splitter knows Vietnamese abbreviations
     ("TP. Hồ Chí Minh", "Ảnh: K.T."); its sentences are found back in the line for offsets,
     and a line it rewrites is split at sentence-final marks instead."""
-    from underthesea import sent_tokenize
-
     if not _INNER_MARK.search(text, start, end):
         # Nothing a sentence could end at before the line's end: the line is one sentence
         # (a third of lines; the splitter is the slowest part of segmenting).
         line = text[start:end]
         return [(start + len(line) - len(line.lstrip()), end - len(line) + len(line.rstrip()))]
+    from underthesea import sent_tokenize
+
     spans: list[tuple[int, int]] = []
     pos = start
     for sentence in sent_tokenize(text[start:end]):
