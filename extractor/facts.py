@@ -35,7 +35,7 @@ from .dates import (
 from .metrics import SchemeMention, classify, patterns, scheme_mentions
 from .model import Article, Fact
 from .numbers import Number, as_count, find_numbers, implied_percent, shares
-from .places import ArticlePlaces, Locality, Mention, names_institution
+from .places import ArticlePlaces, Locality, Mention, names_institution, names_official
 from .segment import Piece, headline_end, segment
 
 _RATIO = regex.compile(r"\s*/\s*$")
@@ -63,13 +63,13 @@ def _of_units(text: str, piece: Piece, n: Number, mentions: list[Mention]) -> bo
         m.kind in ("named", "bare") and fraction.end() <= m.start < n.start for m in mentions)
 
 
-_DIGIT = regex.compile(r"\d")
-
-
 def _part_of_whole(fraction: str) -> bool:
     """"9/14 xã" counts units; "đến 30/9 huyện đã đạt ..." is a date before a subject."""
     part, whole = (int(x) for x in fraction.split("/"))
     return part <= whole
+
+
+_DIGIT = regex.compile(r"\d")
 
 
 @lru_cache(maxsize=1)
@@ -95,13 +95,7 @@ def _in_quote(text: str, piece: Piece, n: Number) -> bool:
         head.rfind('"') if head.count('"') % 2 == 1 else -1)
     if opened < 0:
         return False
-    return not _official().search(text, piece.start, piece.start + opened)
-
-
-@lru_cache(maxsize=1)
-def _official() -> regex.Pattern:
-    return regex.compile(rf"(?<!\p{{L}})(?:{alternation(load('documents')['official_titles'])})"
-                         rf"(?!\p{{L}})", regex.IGNORECASE)
+    return not names_official(text, piece.start, piece.start + opened)
 
 
 @lru_cache(maxsize=1)
@@ -201,8 +195,8 @@ def _context(article: Article) -> Context:
     places = ArticlePlaces(text, article.title, date, hint)
     head = (article.title or "") + text[:1500]
     bhyt = bool(patterns()["bhyt"].search(head))
-    ctx = Context(article, published, fallback_year, places, bhyt, state=None if published
-                  else _headline_year(text),
+    ctx = Context(article, published, fallback_year, places, bhyt,
+                  state=None if published else headline_year,
                   phrases=date_phrases(found, published, fallback_year))
     asof = [p for p in ctx.phrases if p.kind == "asof" and p.value]
     ctx.first_asof = asof[0].value if asof else None
@@ -625,7 +619,6 @@ def _target_mode(text: str, piece: Piece, n: Number) -> bool:
         return False  # "dự kiến đến cuối năm, tỷ lệ ... ước đạt 93,1%": a result, estimated
     tail = between.split(";", 1)[1] if ";" in between else ""
     return not (tail and p["target_breaker"].search(tail) and not p["target_keeper"].search(tail))
-
 
 
 def _value(n: Number, metric: str, left: str) -> float | int:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import regex
 import yaml
 
+from extractor.dates import period_end
 from extractor.normalize import ascii_fold, name_key
 
 PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
@@ -194,16 +195,18 @@ def _history() -> dict:
 
 
 @lru_cache(maxsize=1)
-def renamed_provinces() -> dict[str, dict]:
+def _renamed_provinces() -> dict[str, dict]:
     """The gazetteer's name of each province renamed since the corpus starts -> its row."""
     return {row["name"]: row for row in _history()["curated"].get("renamed_provinces") or []}
 
 
-def former_province(name: str, day: str | None) -> tuple[str, str] | None:
-    """(name, unit) of a province on `day` when it was named otherwise then: Huế was tỉnh
-    Thừa Thiên Huế until 1 January 2025. `name` is the gazetteer's."""
-    row = renamed_provinces().get(name)
-    if row and day and day < str(row["until"]):
+def former_province(name: str | None, date: str | None) -> tuple[str, str] | None:
+    """(name, unit) of a province at a fact's `date` (its period's last day) when it was
+    named otherwise then: Huế was tỉnh Thừa Thiên Huế until 1 January 2025. `name` is the
+    gazetteer's."""
+    row = _renamed_provinces().get(name or "")
+    end = period_end(date) if row else None
+    if end and end < str(row["until"]):
         return row["was"], row["was_unit"]
     return None
 
@@ -479,8 +482,10 @@ def _by_parent(era_name: str) -> dict[tuple, list[_Entry]]:
 
 
 def _district_key(district: str | None) -> tuple[str, str | None]:
-    m = _KIND_SUFFIX.search(district or "")
-    return name_key(plain_name(district) or ""), m.group(1).lower() if m else None
+    """(name key, kind) of a district as the package writes it: ("long mỹ", "huyện")."""
+    district = district or ""
+    m = _KIND_SUFFIX.search(district)
+    return name_key(district[:m.start()] if m else district), m.group(1).lower() if m else None
 
 
 def children(place: Place, date: str | None = None) -> list[Place]:

@@ -17,7 +17,6 @@ import regex
 
 from . import gazetteer
 from .data import alternation, load
-from .dates import period_end
 from .gazetteer import Place
 from .normalize import name_key
 from .segment import headline_end
@@ -55,8 +54,6 @@ class Locality:
     lat: float | None = None
     lon: float | None = None
     level: int | None = None
-
-
 
 
 def shadow(text: str) -> str:
@@ -156,7 +153,7 @@ def find_mentions(text: str) -> list[Mention]:
     for m in pats["named"].finditer(text):
         unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
         name, end = m.group("name"), m.end()
-        if unit == "tỉnh" and not _exists(name, "tỉnh") and pats["official"].search(
+        if unit == "tỉnh" and not _exists(name, "tỉnh") and names_official(
                 text, max(0, m.start() - 40), m.start()):
             continue  # "Giám đốc BHXH tỉnh Đặng Ngọc Dũng": a person, not a place
         name, end = _whole_name(text, name, end, unit)
@@ -269,6 +266,12 @@ def names_institution(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` names a school, hospital, market ... : a figure about it is
     not about a place."""
     return bool(_patterns()["institution_named"].search(text, start, end))
+
+
+def names_official(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` names an official ("Giám đốc", "Chủ tịch UBND"): whose
+    words, or whose title before "tỉnh", are a person's."""
+    return bool(_patterns()["official"].search(text, start, end))
 
 
 def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) -> list[Mention]:
@@ -621,9 +624,7 @@ def _one_per_code(places: list[Place]) -> list[Place]:
 
 
 def _as_named(loc: Locality, date: str | None) -> Locality:
-    if loc.province not in gazetteer.renamed_provinces():
-        return loc
-    former = gazetteer.former_province(loc.province, period_end(date))
+    former = gazetteer.former_province(loc.province, date)
     if former is None:
         return loc
     name, unit = former
