@@ -13,10 +13,14 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .dates import filed_date
 from .model import Article, ReadFailure
 from .normalize import normalize_text
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 ARTICLE_SUFFIXES = {".txt", ".html", ".htm", ".jsonl"}
 DEFAULT_MAX_BYTES = 20_000_000
@@ -123,7 +127,9 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
         body = "\n".join(ln for ln in body.split("\n") if ln.strip() != page_title.strip())
     if page_date:
         parts.append(page_date)
-    lead = _lead(html, body)
+    tree = _parse(html)
+    body = _without_links(body, tree)
+    lead = _lead(tree, body)
     text = "\n\n".join([*parts, *([lead] if lead else []), body.strip()])
     return Article(source=source, text=normalize_text(text),
                    title=normalize_text(page_title) if page_title else None,
@@ -160,9 +166,10 @@ def _title_and_date(html: str, url: str | None) -> tuple[str | None, str | None]
 
 # A list item as trafilatura writes one out.
 _ITEM = r"[ \t]*(?:[-•*+]|\d{1,2}[.)]) "
-# A line that introduces a list, followed by a line that is no list item: the precise
-# extraction dropped the list ("Tỷ lệ ... tại các xã như sau:" then the next paragraph).
-_DANGLING_INTRO = re.compile(rf":[ \t]*\n(?!{_ITEM})")
+# A line that introduces a list, followed by a line that is no list item or by nothing:
+# the precise extraction dropped the list ("Tỷ lệ ... tại các xã như sau:" then the next
+# paragraph).
+_DANGLING_INTRO = re.compile(rf":[ \t]*(?:\n(?!{_ITEM})|\Z)")
 
 
 def _with_lists(body: str, fuller: str | None) -> str:
@@ -192,18 +199,49 @@ def _lists(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
                 yield line, items
 
 
-def _lead(html: str, body: str) -> str | None:
-    """The article's lead (sapo) when the extracted body left it out: the first block
-    whose class or id names a lead (`patterns/noise.yml`) and whose text is a sentence."""
+def _parse(html: str) -> HtmlElement | None:
     from lxml import html as lxml_html
 
-    from .data import load
-
-    words = {w.casefold() for w in load("noise")["lead_classes"]}
     try:
-        tree = lxml_html.fromstring(html)
+        return lxml_html.fromstring(html)
     except (ValueError, lxml_html.etree.ParserError):
         return None
+
+
+def _without_links(body: str, tree: HtmlElement | None) -> str:
+    """`body` without the lines that are links on the page: "Các tin khác" lists of other
+    articles' headlines, each with its figures, which a content extractor keeps when the
+    list's heading is no heading element ("- Krông Pắc: 88,3% dân số có thẻ BHYT (12/07)")."""
+    if tree is None:
+        return body
+    links = set()
+    for element in tree.iter("li", "p", "h2", "h3", "h4", "h5", "h6"):
+        text = " ".join(element.text_content().split())
+        linked = "".join(a.text_content() for a in element.iter("a"))
+        # Mostly link: the rest is a date or a bullet, not words of the article's own.
+        if _letters(linked) >= 3 * _letters(text) / 4 > 0:
+            links.add(text)
+    if not links:
+        return body
+    return "\n".join(ln for ln in body.split("\n")
+                     if " ".join(_BULLET.sub("", ln).split()) not in links)
+
+
+_BULLET = re.compile(rf"^{_ITEM}")
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def _lead(tree: HtmlElement | None, body: str) -> str | None:
+    """The article's lead (sapo) when the extracted body left it out: the first block
+    whose class or id names a lead (`patterns/noise.yml`) and whose text is a sentence."""
+    from .data import load
+
+    if tree is None:
+        return None
+    words = {w.casefold() for w in load("noise")["lead_classes"]}
     folded_body = " ".join(body.split())
     for element in tree.iter("div", "p", "h2", "h3", "span", "section", "strong", "b", "td"):
         names = f"{element.get('class') or ''} {element.get('id') or ''}".casefold()

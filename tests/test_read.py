@@ -192,3 +192,28 @@ def test_folder_glob_and_stdin(tmp_path):
     result = CliRunner().invoke(cli, ["extract", "-"], input=TEXT)
     assert result.exit_code == 0
     assert json.loads(result.stdout.splitlines()[0])["source"] == "<stdin>"
+
+
+def test_a_list_of_other_articles_links_is_no_part_of_the_article():
+    """"Các tin khác" in a plain div: trafilatura keeps its linked headlines, each with
+    another place's figures, after the signature."""
+    from pathlib import Path
+
+    feed = Path(__file__).parent / "data" / "articles" / "e_feed2.jsonl"
+    [article] = [a for a in read_inputs([str(feed)]) if "eakar" in a.source]
+    assert article.text.endswith("73.920 lượt khám, chữa bệnh.\nHồng Vân")
+    assert "Krông Pắc" not in article.text
+
+
+def test_a_list_the_precise_extraction_ends_before_is_kept_links_and_all(tmp_path):
+    """The precise extraction stops at "… như sau:" and drops the list under it; an item
+    with a link in it is the article's own, not another article's headline."""
+    page = PAGE.format(printed="2019-07-16", body=BODY).replace(
+        '</div>\n<div class="footer">',
+        '<p>Tỷ lệ bao phủ ở một số xã như sau:</p>'
+        '<ul><li>Xã Ba Động đạt 98,2% (<a href="/ba-dong">xem chi tiết</a>)</li>'
+        '<li>Xã Ba Thành đạt 96,4%</li></ul></div>\n<div class="footer">')
+    path = tmp_path / "ba-to.html"
+    path.write_text(page, "utf-8")
+    [article] = read_inputs([str(path)])
+    assert "như sau:\n- Xã Ba Động đạt 98,2% (xem chi tiết)\n- Xã Ba Thành" in article.text
