@@ -709,9 +709,11 @@ _JOINED = regex.compile(r"\s*(?:,|;|và|,\s*và)?\s*")
 
 
 # "Đối với đồng bào dân tộc thiểu số, tỷ lệ ... đạt 96,5%": a topic set before the comma;
-# "tỷ lệ học sinh tham gia BHYT ở các huyện A, B đạt 100%": the rate is the group's.
+# "tỷ lệ học sinh tham gia BHYT ở các huyện A, B đạt 100%": the rate is the group's;
+# "Số người tham gia BHYT theo hộ gia đình còn thấp, chỉ khoảng 1.250 người" too.
 _TOPIC_BEFORE = regex.compile(
-    r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở|BHYT|bảo\s+hiểm\s+y\s+tế|tỷ\s+lệ)\s*$",
+    r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở|BHYT|bảo\s+hiểm\s+y\s+tế|tỷ\s+lệ"
+    r"|(?:tham\s+gia\s+)?(?:BHYT\s+|bảo\s+hiểm\s+y\s+tế\s+)?theo(?:\s+hình\s+thức)?)\s*$",
     regex.IGNORECASE)
 
 
@@ -731,8 +733,9 @@ def _last_group(text: str) -> regex.Match | None:
 _LIST_GAP = regex.compile(r"\s*(?:,|và|;|cùng)\s*(?:(?:BHXH|UBND|Bảo\s+hiểm\s+xã\s+hội)\s+)?"
                           r"(?:(?:xã|phường|thị trấn|huyện|tỉnh|TT|TP)\s+)?", regex.IGNORECASE)
 _RATIO_REST = regex.compile(r"^\s*/\s*[\d.,]+")
-# "người tham gia BHYT theo hình thức hộ gia đình": what stands between a count and its group.
-_COUNTED_AS = regex.compile(r"^\s*(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:tham gia)?\s*"
+# "(lượt) người tham gia BHYT theo hình thức hộ gia đình": what stands between a count and
+# its group.
+_COUNTED_AS = regex.compile(r"^\s*(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:tham gia)?\s*"
                             r"(?:BHYT|bảo hiểm y tế)?\s*(?:theo)?\s*(?:hình thức)?\s*",
                             regex.IGNORECASE)
 
