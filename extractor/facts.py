@@ -656,6 +656,12 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
             return [out[respective]]
         if out or nearest.kind != "self":
             return out
+        # "Theo báo cáo của xã Quảng Nhân, tỷ lệ ... của xã đạt 101,2%" in a district's
+        # article: "xã" is the commune the sentence named.
+        named = [m for m in before if m.kind == "named" and m.level == nearest.level
+                 and m.start >= piece.start]
+        if named and (loc := ctx.places.resolve(named[-1])) is not None:
+            return [loc]
     after = [m for m in mentions if m.start >= n.end]
     if after:
         gap = text[n.end:after[0].start]

@@ -25,6 +25,7 @@ from .segment import headline_end
 _SYLLABLE = r"\p{Lu}[\p{Ll}\p{M}]*(?:'\p{Lu}?[\p{Ll}\p{M}]+)?"
 NAME = rf"{_SYLLABLE}(?:[ ]+{_SYLLABLE})*"
 _WORD = regex.compile(r"\p{L}+")
+_NUMBERED = r"\d{1,3}\p{L}?"  # "khu phố 3", "thôn 5A"
 # A number that ends a name ("Đông Hải 1"), not a figure after it ("xã A 95%").
 _NAME_JOINED = regex.compile(rf"[ ]*[-–][ ]*({NAME})")
 _NAME_NUMBER = regex.compile(r"[ ]+(\d{1,2})(?![\d%]|[.,]\d|[ ]*(?:người|%))")
@@ -110,7 +111,8 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\p{{L}}])(?i:{alternation(p['plural'])})[ ]+(?P<units>(?i:{unit_full})"
             rf"(?:[ ]*,[ ]*(?i:{unit_full}))*)(?![\p{{L}}])"),
         "hamlet": regex.compile(
-            rf"(?<![\p{{L}}])(?i:{alternation(p['hamlet_words'])})[ ]+{NAME}(?![\p{{L}}])"),
+            rf"(?<![\p{{L}}])(?:(?i:{alternation(p['hamlet_words'])})[ ]+(?:{NAME}|{_NUMBERED})"
+            rf"|(?i:{alternation(p['numbered_hamlet_words'])})[ ]+{_NUMBERED})(?![\p{{L}}\d])"),
         "country": regex.compile(rf"(?<![\p{{L}}])(?i:{alternation(p['country'])})(?![\p{{L}}])"),
         "agency": regex.compile(rf"(?:{alternation(p['agency_before_country'])})[ ]*$"),
         "name": regex.compile(rf"(?<![\p{{L}}]){NAME}(?![\p{{L}}])"),
@@ -206,17 +208,19 @@ def find_mentions(text: str) -> list[Mention]:
 
 # Between a place and the wider unit it lies in: "xã A, huyện B", "xã A (tỉnh B)", "huyện
 # A (cũ) thuộc tỉnh B".
-_LOCATOR_GAP = regex.compile(r"\s*(?:\((?:cũ|mới)\)\s*)?(?:[,(\-–]|,?\s*thuộc)\s*")
+_LOCATOR_GAP = regex.compile(r"\s*(?:\((?:cũ|mới)\)\s*)?(?:[,(\-–]|,?\s*(?:thuộc|của))\s*")
 
 
 def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
-    """`xã Hòa Bình, huyện Chi Lăng`, `xã Hàm Yên (tỉnh Tuyên Quang)`: a wider unit written
-    right after a place says where that place lies; it is not what the figure is about."""
+    """`xã Hòa Bình, huyện Chi Lăng`, `xã Hàm Yên (tỉnh Tuyên Quang)`, `thôn Tân Khê của xã
+    Quảng Khê`: a wider unit written right after a place says where that place lies; it is
+    not what the figure is about."""
     out = list(mentions)
     for i in range(1, len(out)):
         a, b = out[i - 1], out[i]
-        if (a.kind == "named" and b.kind in ("named", "bare") and a.level and b.level
-                and b.level < a.level
+        # A village (unnamed, no unit) lies in any unit: "thôn Tân Khê của xã Quảng Khê".
+        lower = a.level and b.level and b.level < a.level or a.kind == "unnamed" and not a.unit
+        if (a.kind in ("named", "unnamed") and b.kind in ("named", "bare") and lower
                 and _LOCATOR_GAP.fullmatch(text[a.end:b.start])):
             out[i] = Mention(b.start, b.end, "locator", b.name, b.unit, b.level)
     return out
@@ -336,6 +340,10 @@ _ITEM_HEADLINE = regex.compile(rf"(?<=\n\n)[ ]*(?P<name>{NAME})[ ]*:[^\n]{{5,150
 _HEADLINE_PREFIX = regex.compile(rf"^[ ]*(?P<name>{NAME})[ ]*:", regex.MULTILINE)
 
 
+# "toàn huyện Quảng Xương": a named place the article speaks of as a whole.
+_WHOLE_OF = regex.compile(r"(?<!\p{L})toàn[ ]+$", regex.IGNORECASE)
+
+
 class ArticlePlaces:
     """The places of one article, resolved together so each informs the others."""
 
@@ -421,6 +429,12 @@ class ArticlePlaces:
             found = (gazetteer.find(name, province=self.province, date=self.date)
                      or gazetteer.find(name, date=self.date))
             found += [p for _, p in resolved if name_key(p.name) == name_key(name)]
+            # The one the text speaks of as a whole ("toàn huyện Thiệu Hóa"), though a thị
+            # trấn shares the name and a stray "của xã" asks for a commune.
+            whole = {p.code for m, p in resolved if m.kind == "named"
+                     and name_key(p.name) == name_key(name) and _WHOLE_OF.search(text, 0, m.start)}
+            if len(whole) == 1:
+                return next(p for p in found if p.code in whole)
             # One unit under two ranks ("thành phố"/"thị xã" Phú Mỹ, one code) is one place.
             at_level = set(_one_per_code([p for p in found if want is None or p.level == want]))
             if len(at_level) == 1:
