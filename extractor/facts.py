@@ -127,7 +127,7 @@ class Context:
     state: str | None = None  # the "as of" date in force
     target_year: str | None = None  # the year the article's aims were last dated to
     topic: dict[int, str] = field(default_factory=dict)  # paragraph -> scheme last named
-    last_scheme: str | None = None  # the scheme the article named last
+    last_scheme: str | None = None  # the scheme the article named last; "several" after two
     previous_piece: tuple[int, int] | None = None  # the sentence before, for "nhóm này"
 
 
@@ -540,7 +540,10 @@ def _remember_sentence(ctx: Context, piece: Piece, schemes: list[SchemeMention])
     """What later sentences read from this one: the scheme it names last, and itself."""
     if schemes:
         ctx.topic[piece.paragraph] = schemes[-1].scheme
-        ctx.last_scheme = schemes[-1].scheme
+        # "2.645 người tham gia BHYT hộ gia đình và 328 người tham gia BHXH tự nguyện": a
+        # sentence of both schemes leaves no one scheme for the next paragraph's rates.
+        one = len({s.scheme for s in schemes}) == 1
+        ctx.last_scheme = schemes[-1].scheme if one else "several"
     ctx.previous_piece = (piece.start, piece.end)
 
 
@@ -746,6 +749,7 @@ _COUNTED_AS = regex.compile(r"^\s*(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:t
                             regex.IGNORECASE)
 
 
+_ASIDE = regex.compile(r"\([^()]*\)")
 # "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
 _WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s+với)?)\s*$", regex.IGNORECASE)
 
@@ -758,6 +762,9 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     m = groups.match(_RATIO_REST.sub("", right).lstrip()) or groups.match(head)
     if m:
         return m.group(0)
+    # "Đồng bào dân tộc thiểu số (chủ yếu là người M'nông, Ê Đê) có 29.870 người": an aside
+    # in brackets neither names the group nor ends the subject.
+    left = _ASIDE.sub(lambda a: " " * len(a.group()), left)
     m = _last_group(left)
     # A group that opens the sentence is its subject, commas or not ("Học sinh các trường
     # Tiểu học, THCS trên địa bàn xã tham gia BHYT đạt 100%").
@@ -870,7 +877,9 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
     header_text = " ".join(piece.header)
     unit_hint = 3 if regex.search(r"(?i)xã|phường|thị trấn", header_text) else None
     mentions = _within(ctx.places.mentions, name_cell.start, name_cell.end)
-    if mentions:
+    if _total_row(text[name_cell.start:name_cell.end]):
+        loc = ctx.places.default(name_cell.start)
+    elif mentions:
         loc = ctx.places.resolve(mentions[0], prefer_level=unit_hint)
     else:
         loc = ctx.places.resolve_name(text[name_cell.start:name_cell.end], unit_hint)
@@ -898,6 +907,10 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
                 else _date_for(ctx, piece, n, phrases, metric))
         readings.append(Reading(n, metric, value, n.qualifier, None, date, None, (loc,)))
     return readings
+
+
+def _total_row(name: str) -> bool:
+    return name.strip(" :.").casefold() in {w.casefold() for w in load("places")["total_rows"]}
 
 
 def _column_metric(header: str, n: Number) -> str | None:

@@ -40,11 +40,12 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
 # A crawl breaks lines inside sentences ("tỷ lệ học sinh, sinh viên\ntham gia BHYT đạt"):
-# a single line break between a word or comma and a lower-case word is a space.
+# a single line break between a word, comma or semicolon and a lower-case word (not a list
+# mark "b)") is a space.
 # Before a digit only when the line is long (a paragraph's, not a headline's above a dateline).
 # The line break comes first in the pattern and the look-behinds last: tried at every
 # position, the long look-behind made this the slowest step of reading.
-_BROKEN_LINE = regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll})(?<=[\p{L}\d,][ \t]*\n)"
+_BROKEN_LINE = regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll}(?![).]))(?<=[\p{L}\d,;][ \t]*\n)"
                              r"|(?=\d)(?<=^[^\n]{80,}\p{Ll}[ \t]*\n))", regex.MULTILINE)
 # "dân số.Toàn huyện": a sentence glued to the one before it.
 _GLUED_SENTENCE = regex.compile(r"(?<=\p{Ll}{2}[.!?])(?=\p{Lu}\p{Ll})")
@@ -53,6 +54,9 @@ _GLUED_SENTENCE = regex.compile(r"(?<=\p{Ll}{2}[.!?])(?=\p{Lu}\p{Ll})")
 # "51. 236 người", "95, 2%": a space typed after the mark inside a number.
 _SPLIT_GROUP = regex.compile(r"(?<![\d.,/])(\d{1,3})\. (\d{3})(?=\s*(?:\p{Ll}|%)|[.,]\d)")
 _SPLIT_DECIMAL = regex.compile(r"(?<![\d.,/])(\d{1,3}), (\d{1,2})(?=\s*%)")
+# "| 14 608 |": a table cell grouped with (non-breaking) spaces, which pages use as well as
+# dots; only a cell of nothing else is read so ("năm 2022 có 45 người" stays as it is).
+_SPACED_CELL = regex.compile(r"(\|[ \t]*)(\d{1,3}(?: \d{3})+)(?=[ \t]*\|)")
 
 
 # Vietnamese written in UTF-8 and read back as Windows-1252: "Ä‘" for "đ", "á»‡" for "ệ",
@@ -65,7 +69,7 @@ _MOJIBAKE = regex.compile("Ä[\u0080-\u00bf\u2018]|á[»º]|Æ[°¡¯]|â€[\u0
 def normalize_text(text: str) -> str:
     """NFC text with mojibake mended, Windows line ends, odd spaces and look-alike letters
     folded, lines broken inside a sentence joined, sentences glued together parted, and
-    numbers split by a stray space mended."""
+    numbers split by a stray space (or grouped by spaces in a table cell) mended."""
     if _MOJIBAKE.search(text):
         import ftfy  # only for the rare page that needs it
 
@@ -74,6 +78,7 @@ def normalize_text(text: str) -> str:
                                                 text.replace("\r\n", "\n")))
     text = _GLUED_SENTENCE.sub(" ", _BROKEN_LINE.sub(" ", text))
     text = _SPLIT_GROUP.sub(r"\1.\2", text)
+    text = _SPACED_CELL.sub(lambda m: m.group(1) + m.group(2).replace(" ", "."), text)
     return _SPLIT_DECIMAL.sub(r"\1,\2", text)
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from copy import deepcopy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,12 +113,17 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
     """The article's own text from a web page: menus, sidebars, footers and forms dropped."""
     import trafilatura
 
-    body = trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
-                               favor_precision=True)
+    tree = _page_tree(html)
+    if tree is None:
+        raise InputError("no article text found in the page")
+    # trafilatura prunes the tree it is given: each reading gets its own copy.
+    body = trafilatura.extract(deepcopy(tree), url=url, include_comments=False,
+                               include_tables=True, favor_precision=True)
     if body and _DANGLING_INTRO.search(body):
-        body = _with_lists(body, trafilatura.extract(html, url=url, include_comments=False,
+        body = _with_lists(body, trafilatura.extract(deepcopy(tree), url=url,
+                                                     include_comments=False,
                                                      include_tables=True, favor_recall=True))
-    meta_title, meta_date = _title_and_date(html, url)
+    meta_title, meta_date = _title_and_date(tree, url)
     page_title = title or meta_title
     page_date = published or (filed_date(meta_date, url) if meta_date else None)
     if not body or len(body.split()) < MIN_ARTICLE_WORDS:
@@ -127,8 +133,6 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
         body = "\n".join(ln for ln in body.split("\n") if ln.strip() != page_title.strip())
     if page_date:
         parts.append(page_date)
-    tree = _parse(html)
-    body = _without_links(body, tree)
     lead = _lead(tree, body)
     text = "\n\n".join([*parts, *([lead] if lead else []), body.strip()])
     return Article(source=source, text=normalize_text(text),
@@ -136,7 +140,48 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
                    published=page_date, url=url, form=form)
 
 
-def _title_and_date(html: str, url: str | None) -> tuple[str | None, str | None]:
+def _page_tree(html: str) -> HtmlElement | None:
+    """The page parsed as trafilatura parses it, less two things that mislead it."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is not None:
+        _unwrap_layout_tables(tree)
+        _drop_link_items(tree)
+    return tree
+
+
+# A table cell holding this many words is a page's layout, not a cell of figures.
+LAYOUT_CELL_WORDS = 60
+
+
+def _unwrap_layout_tables(tree: HtmlElement) -> None:
+    """Old portals lay pages out in tables: the headline, dateline and article in one cell
+    would be read as one row of a table. Such a table's rows and cells become blocks."""
+    for table in list(tree.iter("table")):
+        cells = table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
+        if not any(len(c.text_content().split()) >= LAYOUT_CELL_WORDS for c in cells):
+            continue
+        for element in [table, *table.xpath("./thead|./tbody|./tfoot|./tr|./*/tr"), *cells]:
+            element.tag = "div"
+
+
+def _drop_link_items(tree: HtmlElement) -> None:
+    """List items and paragraphs that are a link, such as "Các tin khác" lists of other
+    articles' headlines and dates: content extractors keep them when the list's heading is
+    no heading element, and date finders take their dates for the page's."""
+    for element in list(tree.iter("li", "p")):
+        linked = " ".join(a.text_content() for a in element.iter("a"))
+        # Mostly link: the rest is a date or a bullet, not words of the article's own.
+        if len(linked.split()) >= 4 and _letters(linked) >= 3 * _letters(element.text_content()) / 4:
+            element.drop_tree()
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def _title_and_date(tree: HtmlElement, url: str | None) -> tuple[str | None, str | None]:
     """The page's title and date, found as trafilatura's `extract_metadata` finds them,
     without the author, categories, tags, site name and licence it also looks for: those
     were half its time, and reading a page is the build's own work, not the workers'."""
@@ -146,13 +191,9 @@ def _title_and_date(html: str, url: str | None) -> tuple[str | None, str | None]
         extract_title,
         extract_url,
         find_date,
-        load_html,
         set_date_params,
     )
 
-    tree = load_html(html)
-    if tree is None:
-        return None, None
     meta = examine_meta(tree)
     try:
         meta = extract_meta_json(tree, meta)
@@ -199,48 +240,11 @@ def _lists(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
                 yield line, items
 
 
-def _parse(html: str) -> HtmlElement | None:
-    from lxml import html as lxml_html
-
-    try:
-        return lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
-
-
-def _without_links(body: str, tree: HtmlElement | None) -> str:
-    """`body` without the lines that are links on the page: "Các tin khác" lists of other
-    articles' headlines, each with its figures, which a content extractor keeps when the
-    list's heading is no heading element ("- Krông Pắc: 88,3% dân số có thẻ BHYT (12/07)")."""
-    if tree is None:
-        return body
-    links = set()
-    for element in tree.iter("li", "p", "h2", "h3", "h4", "h5", "h6"):
-        text = " ".join(element.text_content().split())
-        linked = "".join(a.text_content() for a in element.iter("a"))
-        # Mostly link: the rest is a date or a bullet, not words of the article's own.
-        if _letters(linked) >= 3 * _letters(text) / 4 > 0:
-            links.add(text)
-    if not links:
-        return body
-    return "\n".join(ln for ln in body.split("\n")
-                     if " ".join(_BULLET.sub("", ln).split()) not in links)
-
-
-_BULLET = re.compile(rf"^{_ITEM}")
-
-
-def _letters(text: str) -> int:
-    return sum(c.isalpha() for c in text)
-
-
-def _lead(tree: HtmlElement | None, body: str) -> str | None:
+def _lead(tree: HtmlElement, body: str) -> str | None:
     """The article's lead (sapo) when the extracted body left it out: the first block
     whose class or id names a lead (`patterns/noise.yml`) and whose text is a sentence."""
     from .data import load
 
-    if tree is None:
-        return None
     words = {w.casefold() for w in load("noise")["lead_classes"]}
     folded_body = " ".join(body.split())
     for element in tree.iter("div", "p", "h2", "h3", "span", "section", "strong", "b", "td"):

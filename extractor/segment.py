@@ -70,14 +70,16 @@ def _is_row(line: str) -> bool:
 def _cells(text: str, start: int, end: int) -> tuple[Cell, ...]:
     line = text[start:end]
     sep = _TAB if "\t" in line else _PIPE if "|" in line else _SPACED
+    marks = [*sep.finditer(text, start, end), None]
     out = []
     pos = start
-    for m in [*sep.finditer(text, start, end), None]:
+    for i, m in enumerate(marks):
         stop = m.start() if m else end
         part = text[pos:stop]
         a, b = pos + len(part) - len(part.lstrip()), pos + len(part.rstrip())
-        if b > a:
-            out.append(Cell(a, b))
+        # Between two pipes an empty cell keeps its column ("|  | Toàn tỉnh | 1.528.795 |").
+        if b > a or (sep is _PIPE and 0 < i < len(marks) - 1):
+            out.append(Cell(a, max(a, b)))
         if m:
             pos = m.end()
     return tuple(out)
@@ -119,8 +121,9 @@ def segment(text: str) -> list[Piece]:
             cells = _cells(text, start, end)
             if regex.fullmatch(r"[\s|:\-–]+", line):
                 continue
-            if len(cells) < 2:  # a caption spanning the table introduces it
-                intro = (cells[0].start, cells[0].end) if cells else intro
+            filled = [c for c in cells if c.end > c.start]
+            if len(filled) < 2:  # a caption spanning the table introduces it
+                intro = (filled[0].start, filled[0].end) if filled else intro
                 continue
             if not header or not any(_FIGURE_CELL.fullmatch(text[c.start:c.end]) for c in cells):
                 header = tuple(text[c.start:c.end] for c in cells)

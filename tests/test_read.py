@@ -217,3 +217,25 @@ def test_a_list_the_precise_extraction_ends_before_is_kept_links_and_all(tmp_pat
     path.write_text(page, "utf-8")
     [article] = read_inputs([str(path)])
     assert "như sau:\n- Xã Ba Động đạt 98,2% (xem chi tiết)\n- Xã Ba Thành" in article.text
+
+
+def test_a_page_laid_out_in_a_table_reads_as_paragraphs():
+    """An old portal puts headline, dateline and article in one table cell: read as a table
+    row, the whole page was one sentence, its commune rates lost."""
+    from pathlib import Path
+
+    page = next((Path(__file__).parent / "data" / "articles").glob("i01_*.html"))
+    [article] = read_inputs([str(page)])
+    assert "|" not in article.text
+    assert "\nThị trấn Chợ Chùa đạt 92,36%; các xã Hành Thịnh" in article.text
+
+
+def test_a_related_articles_date_is_not_the_pages():
+    """The date finder took "(30/12/2019)" from the "Tin cùng chuyên mục" list; the page's
+    own "(Cập nhật ngày 28/12/2020)" is its date, so "cuối năm 2020" is no future target."""
+    from pathlib import Path
+
+    page = next((Path(__file__).parent / "data" / "articles").glob("i03_*.html"))
+    [article] = read_inputs([str(page)])
+    assert article.published == "2020-12-28"
+    assert "Tổng kết công tác năm 2019" not in article.text
