@@ -749,7 +749,7 @@ _COUNTED_AS = regex.compile(r"^\s*(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:t
                             regex.IGNORECASE)
 
 
-_ASIDE = regex.compile(r"\([^()]*\)")
+_ASIDE = regex.compile(r"\([^()]*\)")  # "(chủ yếu là người M'nông, Ê Đê)"
 # "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
 _WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s+với)?)\s*$", regex.IGNORECASE)
 
