@@ -668,7 +668,9 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
     after = [m for m in mentions if m.start >= n.end]
     if after:
         gap = text[n.end:after[0].start]
-        if regex.search(r"(?<!\p{L})(?:như|gồm|là)(?!\p{L})", gap) and not any(
+        # "đạt tỷ lệ trên 95%: thị trấn Phước An, xã Ea Kênh": the places are listed after it.
+        if (regex.search(r"(?<!\p{L})(?:như|gồm|là)(?!\p{L})", gap)
+                or regex.fullmatch(r"\s*:\s*", gap)) and not any(
                 n.end < o.start < after[0].start for o in numbers):
             group = [after[0]]
             for m in after[1:]:
@@ -920,7 +922,13 @@ def _column_metric(header: str, n: Number) -> str | None:
     if regex.search(r"điểm|tăng|giảm|so với|chưa|stt|^tt$", h):
         return None
     if "kế hoạch" in h or "chỉ tiêu" in h:
-        return "plan_completion" if ("%" in h or n.percent) else "target_participants"
+        if not ("%" in h or n.percent):
+            return "target_participants"
+        # "Chỉ tiêu năm 2022 (%)" is the rate aimed at; "% kế hoạch", "đạt/hoàn thành kế
+        # hoạch (%)" how much of it was reached.
+        aimed = regex.search(r"chỉ tiêu[^%]*\(%\)|chỉ tiêu[^%]*năm", h) and not regex.search(
+            r"đạt|hoàn thành|thực hiện|%\s*(?:so với\s*)?(?:kế hoạch|kh|chỉ tiêu)", h)
+        return "target_rate" if aimed else "plan_completion"
     if "tỷ lệ" in h or "tỉ lệ" in h or "%" in h:
         return "coverage_rate"
     if "dân số" in h or "nhân khẩu" in h:

@@ -45,8 +45,17 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 # Before a digit only when the line is long (a paragraph's, not a headline's above a dateline).
 # The line break comes first in the pattern and the look-behinds last: tried at every
 # position, the long look-behind made this the slowest step of reading.
-_BROKEN_LINE = regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll}(?![).]))(?<=[\p{L}\d,;][ \t]*\n)"
-                             r"|(?=\d)(?<=^[^\n]{80,}\p{Ll}[ \t]*\n))", regex.MULTILINE)
+def _broken_line(long_line: int) -> regex.Pattern:
+    return regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll}(?![).]))(?<=[\p{L}\d,;][ \t]*\n)"
+                         rf"|(?=\d)(?<=^[^\n]{{{long_line},}}\p{{Ll}}[ \t]*\n))", regex.MULTILINE)
+
+
+_BROKEN_LINE = _broken_line(80)
+# Text pasted from a PDF wraps every line at some 75 characters, mid-sentence: there a
+# shorter line before a figure ("… người tham gia BHYT/dân số\n203.518 người") is broken too.
+_WRAPPED = _broken_line(50)
+_WRAP_SIGN = regex.compile(r"\p{Ll},?\n\p{Ll}")
+WRAPPED_LINES = 4  # lines broken mid-sentence that show a text was hard-wrapped
 # "dân số.Toàn huyện": a sentence glued to the one before it.
 _GLUED_SENTENCE = regex.compile(r"(?<=\p{Ll}{2}[.!?])(?=\p{Lu}\p{Ll})")
 
@@ -76,7 +85,8 @@ def normalize_text(text: str) -> str:
         text = ftfy.fix_encoding(text)
     text = unicodedata.normalize("NFC", _ODD.sub(lambda m: _REPLACE[m.group()] or "",
                                                 text.replace("\r\n", "\n")))
-    text = _GLUED_SENTENCE.sub(" ", _BROKEN_LINE.sub(" ", text))
+    wrapped = len(_WRAP_SIGN.findall(text)) >= WRAPPED_LINES
+    text = _GLUED_SENTENCE.sub(" ", (_WRAPPED if wrapped else _BROKEN_LINE).sub(" ", text))
     text = _SPLIT_GROUP.sub(r"\1.\2", text)
     text = _SPACED_CELL.sub(lambda m: m.group(1) + m.group(2).replace(" ", "."), text)
     return _SPLIT_DECIMAL.sub(r"\1,\2", text)

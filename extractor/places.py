@@ -114,6 +114,8 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\p{{L}}])(?:(?i:{alternation(p['hamlet_words'])})[ ]+(?:{NAME}|{_NUMBERED})"
             rf"|(?i:{alternation(p['numbered_hamlet_words'])})[ ]+{_NUMBERED})(?![\p{{L}}\d])"),
         "country": regex.compile(rf"(?<![\p{{L}}])(?i:{alternation(p['country'])})(?![\p{{L}}])"),
+        "merged_with": regex.compile(
+            rf"(?<![\p{{L}}])(?i:{alternation(p['merged_with'])})[ ]*$"),
         "agency": regex.compile(rf"(?:{alternation(p['agency_before_country'])})[ ]*$"),
         "name": regex.compile(rf"(?<![\p{{L}}]){NAME}(?![\p{{L}}])"),
         "joiner": regex.compile(
@@ -223,7 +225,18 @@ def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
         if (a.kind in ("named", "unnamed") and b.kind in ("named", "bare") and lower
                 and _LOCATOR_GAP.fullmatch(text[a.end:b.start])):
             out[i] = Mention(b.start, b.end, "locator", b.name, b.unit, b.level)
+    merged = _patterns()["merged_with"]
+    in_run = False  # the units after "hợp nhất với", joined by "," or "và"
+    for i, m in enumerate(out):
+        in_run = m.kind in ("named", "bare") and bool(
+            merged.search(text, max(0, m.start - 30), m.start)
+            or in_run and _MERGED_JOIN.fullmatch(text[out[i - 1].end:m.start]))
+        if in_run:
+            out[i] = Mention(m.start, m.end, "locator", m.name, m.unit, m.level)
     return out
+
+
+_MERGED_JOIN = regex.compile(r"\s*(?:,|và)\s*")
 
 
 def _whole_name(text: str, name: str, end: int, unit: str | None) -> tuple[str, int]:
