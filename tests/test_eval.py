@@ -91,10 +91,7 @@ def test_shared_gold_meets_the_bar(shared):
     for a in ("unit", "province", "district"):
         assert report["attributes"][a] >= 0.95
     assert report["checks"]["detected"] == report["checks"]["gold_inconsistent"]
-    # A false alarm here comes from a misread fact, not from the audit (the shared gold has
-    # none): the hardest batch (k*, reports pasted from PDF) still has two of those.
-    checks = report["checks"]
-    assert checks["false_alarms"] <= 0.01 * checks["gold_consistent"]
+    assert report["checks"]["false_alarms"] == 0
 
 
 def test_written_test_articles_meet_the_bar():
@@ -109,6 +106,6 @@ def test_written_test_articles_meet_the_bar():
     for a in ("date", "unit", "province", "district"):
         assert report["attributes"][a] >= 0.90
     # A false alarm here comes from a misread fact, not from the audit (the shared gold has
-    # none): the hardest batch (k*, reports pasted from PDF) still has two of those.
+    # none): the hardest batch (k*, reports pasted from PDF) still misreads two.
     checks = report["checks"]
     assert checks["false_alarms"] <= 0.01 * checks["gold_consistent"]
