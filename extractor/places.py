@@ -441,11 +441,12 @@ class ArticlePlaces:
             name = prefix.group("name")
             found = (gazetteer.find(name, province=self.province, date=self.date)
                      or gazetteer.find(name, date=self.date))
-            found += [p for _, p in resolved if name_key(p.name) == name_key(name)]
+            same_name = [(m, p) for m, p in resolved if name_key(p.name) == name_key(name)]
+            found += [p for _, p in same_name]
             # The one the text speaks of as a whole ("toàn huyện Thiệu Hóa"), though a thị
             # trấn shares the name and a stray "của xã" asks for a commune.
-            whole = {p.code for m, p in resolved if m.kind == "named"
-                     and name_key(p.name) == name_key(name) and _WHOLE_OF.search(text, 0, m.start)}
+            whole = {p.code for m, p in same_name
+                     if m.kind == "named" and _WHOLE_OF.search(text, 0, m.start)}
             if len(whole) == 1:
                 return next(p for p in found if p.code in whole)
             # One unit under two ranks ("thành phố"/"thị xã" Phú Mỹ, one code) is one place.
