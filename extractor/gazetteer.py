@@ -200,6 +200,13 @@ def _renamed_provinces() -> dict[str, dict]:
     return {row["name"]: row for row in _history()["curated"].get("renamed_provinces") or []}
 
 
+@lru_cache(maxsize=1)
+def _spellings() -> dict[tuple[int, str], str]:
+    """(level, code) -> the unit's own spelling, where the package writes it otherwise."""
+    return {(row["level"], str(row["code"])): row["name"]
+            for row in _history()["curated"].get("spellings") or []}
+
+
 def former_province(name: str | None, date: str | None) -> tuple[str, str] | None:
     """(name, unit) of a province at a fact's `date` (its period's last day) when it was
     named otherwise then: Huế was tỉnh Thừa Thiên Huế until 1 January 2025. `name` is the
@@ -273,6 +280,7 @@ def _legacy_entries() -> tuple[_Entry, ...]:
         " wardShort, wardType, wardCode, wardLat, wardLon FROM admin_units_legacy"
     )
     created = _created_from()
+    spellings = _spellings()
     provinces: dict[str, Place] = {}
     districts: dict[str, Place] = {}
     wards: dict[str, Place] = {}
@@ -280,12 +288,14 @@ def _legacy_entries() -> tuple[_Entry, ...]:
         prov = provinces.setdefault(r["provinceCode"], _province_place(r))
         if r["districtCode"] not in districts:
             districts[r["districtCode"]] = Place(
-                _nfc(r["districtShort"]), r["districtType"].lower(), 2, prov.name, None,
+                spellings.get((2, str(r["districtCode"])), _nfc(r["districtShort"])),
+                r["districtType"].lower(), 2, prov.name, None,
                 r["districtCode"], r["districtLat"], r["districtLon"])
+        district = districts[r["districtCode"]]
         if r["wardCode"]:  # island districts (Bạch Long Vĩ, Cồn Cỏ...) have no communes
             wards[r["wardCode"]] = Place(
                 _nfc(r["wardShort"]), r["wardType"].lower(), 3, prov.name,
-                _nfc(r["districtShort"]), r["wardCode"], r["wardLat"], r["wardLon"])
+                district.name, r["wardCode"], r["wardLat"], r["wardLon"])
     out = [_Entry(COUNTRY)]
     out += [_Entry(p) for p in provinces.values()]
     out += [_Entry(p, created.get((p.level, p.code))) for p in districts.values()]

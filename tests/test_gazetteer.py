@@ -108,6 +108,19 @@ def test_merged_provinces_only_legacy(name):
     assert g.province(name, "2025-09") is None
 
 
+@pytest.mark.parametrize("name, kwargs", [
+    pytest.param("Đa Krông", {"unit": "huyện"}, id="package-spelling"),
+    pytest.param("Đakrông", {"unit": "huyện"}, id="own-spelling"),
+    pytest.param("Hướng Hiệp", {"unit": "xã", "date": "2022"}, id="its-commune"),
+])
+def test_unit_keeps_its_own_spelling(name, kwargs):
+    """The package writes huyện "Đa Krông"; the district, its province and the press write
+    "Đakrông", and facts must name it so, and so must its communes' district."""
+    place = g.find(name, **kwargs)[0]
+    assert "Đakrông" in (place.name, place.district)
+    assert "Đa Krông" not in (place.name, place.district)
+
+
 def test_province_counts_and_spelling():
     assert len(g.children(g.COUNTRY, "2024")) == 63
     assert len(g.children(g.COUNTRY, "2025-09")) == 34
