@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 import regex
@@ -252,11 +254,18 @@ _URL_DATE = [
 ]
 
 
+VIETNAM_TIME = timezone(timedelta(hours=7))
+
+
 def parse_published(value: str | None) -> str | None:
-    """A `published` field as YYYY-MM-DD or YYYY-MM, from ISO or Vietnamese day-first forms."""
+    """A `published` field as YYYY-MM-DD or YYYY-MM, from ISO or Vietnamese day-first forms,
+    the Unix time crawlers store, or the RFC 2822 form of RSS feeds."""
     if not value:
         return None
     value = str(value).strip()
+    m = regex.fullmatch(r"(\d{10})(\d{3})?(?:\.\d+)?", value)  # seconds or milliseconds
+    if m:
+        return datetime.fromtimestamp(int(m[1]), VIETNAM_TIME).date().isoformat()
     m = regex.match(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", value)
     if m:
         y, mo, d = int(m[1]), int(m[2]), m[3]
@@ -264,11 +273,20 @@ def parse_published(value: str | None) -> str | None:
     m = regex.search(rf"(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-]({Y})", value)
     if m and _valid(int(m[1]), int(m[2])):
         return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
+    m = regex.search(rf"(\d{{1,2}})\s+tháng\s+(\d{{1,2}})\s*(?:,|năm)?\s*({Y})", value)
+    if m and _valid(int(m[1]), int(m[2])):  # "Thứ Hai, ngày 15 tháng 01 năm 2024"
+        return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
     m = regex.match(rf"(\d{{1,2}})[/.\-]({Y})$", value)
     if m and _valid(None, int(m[1])):
         return f"{m[2]}-{int(m[1]):02d}"
     m = regex.match(rf"({Y})$", value)
-    return m[1] if m else None
+    if m:
+        return m[1]
+    try:  # "Mon, 15 Jan 2024 08:30:00 +0700"
+        dt = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return (dt.astimezone(VIETNAM_TIME) if dt.tzinfo else dt).date().isoformat()
 
 
 def date_from_url(url: str | None) -> str | None:

@@ -267,6 +267,29 @@ def text_to_article(text: str, source: str, *, url: str | None = None,
     return Article(source=source, text=text, title=first, published=published, url=url, form=form)
 
 
+# A feed line's fields, by the names crawlers give them (first present wins): Scrapy items,
+# RSS exports and CMS dumps call the page `content`, `body` or `raw_html`, its date
+# `date` or `pubDate`, its address `link`; WordPress's API wraps them as {"rendered": …}.
+FEED_FIELDS = {
+    "url": ("url", "link", "canonical_url", "source_url"),
+    "title": ("title", "headline"),
+    "published": ("published", "published_at", "publish_date", "pubDate", "date",
+                  "datePublished", "date_published", "time"),
+    "html": ("html", "raw_html", "html_content", "content_html"),
+    "text": ("text", "content", "body", "article", "raw_text", "plain_text"),
+}
+
+
+def _field(record: dict, name: str) -> object:
+    for key in FEED_FIELDS[name]:
+        value = record.get(key)
+        if isinstance(value, dict):
+            value = value.get("rendered")
+        if value not in (None, ""):
+            return value
+    return None
+
+
 def _jsonl_articles(text: str, name: str) -> Iterator[Article | ReadFailure]:
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -280,15 +303,15 @@ def _jsonl_articles(text: str, name: str) -> Iterator[Article | ReadFailure]:
         if not isinstance(record, dict):
             yield ReadFailure(fallback, f"line {n}: not a JSON object")
             continue
-        url = record.get("url") or None
+        url = _str_or_none(_field(record, "url"))
         source = url or fallback
-        kw = {"url": url, "title": record.get("title") or None,
-              "published": _str_or_none(record.get("published"))}
+        kw = {"url": url, "title": _str_or_none(_field(record, "title")),
+              "published": _str_or_none(_field(record, "published"))}
+        html, raw = _field(record, "html"), _field(record, "text")
         try:
-            if isinstance(record.get("html"), str) and record["html"].strip():
-                yield html_to_article(record["html"], source, form="jsonl", **kw)
-            elif isinstance(record.get("text"), str):
-                raw = record["text"]
+            if isinstance(html, str) and html.strip():
+                yield html_to_article(html, source, form="jsonl", **kw)
+            elif isinstance(raw, str):
                 if looks_like_html(raw):
                     yield html_to_article(raw, source, form="jsonl", **kw)
                 else:

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractor.cli import cli
+from extractor.dates import parse_published
 from extractor.model import ReadFailure
 from extractor.read import read_inputs
 
@@ -239,3 +240,26 @@ def test_a_related_articles_date_is_not_the_pages():
     [article] = read_inputs([str(page)])
     assert article.published == "2020-12-28"
     assert "Tổng kết công tác năm 2019" not in article.text
+
+
+def test_feed_fields_under_the_names_crawlers_give_them(tmp_path):
+    """A Scrapy or RSS export names the page `content` and its date `pubDate` (RFC 2822) or
+    Unix time; WordPress's API wraps fields as {"rendered": …}. The page is read all the same,
+    its address is its source and its date is the day in Vietnam."""
+    page = f"<html><body><article><h1>B</h1><p>{TEXT}</p></article></body></html>"
+    lines = [
+        {"link": "https://a.example/1", "pubDate": "Mon, 15 Jan 2024 20:30:00 +0000",
+         "content": TEXT},
+        {"link": "https://a.example/2", "date": 1705339800, "raw_html": page},
+        {"link": "https://a.example/3", "title": {"rendered": "Tiêu đề"},
+         "date": "2024-01-15T08:30:00", "content": {"rendered": page}},
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), "utf-8")
+    first, second, third = read_inputs([str(path)])
+    assert [a.source for a in (first, second, third)] == [
+        "https://a.example/1", "https://a.example/2", "https://a.example/3"]
+    assert all("103.418" in a.text for a in (first, second, third))
+    assert third.title == "Tiêu đề"
+    assert [parse_published(a.published) for a in (first, second, third)] == [
+        "2024-01-16", "2024-01-16", "2024-01-15"]
