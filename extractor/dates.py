@@ -45,12 +45,13 @@ def _pattern() -> regex.Pattern:
     roman = "|".join(sorted(load("dates")["roman"], key=len, reverse=True))
     return regex.compile(rf"""
         (?P<dmy>(?P<d1>\d{{1,2}})\s*(?P<sep>[/.\-])\s*(?P<m1>\d{{1,2}})\s*(?P=sep)\s*(?P<y1>{Y}))(?!\d)
-      | (?P<wdmy>ngày\s+(?P<d2>\d{{1,2}})\s+tháng\s+(?P<m2>\d{{1,2}})\s+năm\s+(?P<y2>{Y}))
+      | (?P<wdmy>ngày\s+(?P<d2>\d{{1,2}})\s+tháng\s+(?P<m2>\d{{1,2}})(?![/\d])
+                  (?:\s+năm\s+(?:(?P<y2>{Y})|nay))?)
       | (?P<iso>(?P<y3>{Y})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))(?!\d)
-      | (?P<my>tháng\s+(?P<m4>\d{{1,2}})\s*(?:/|-|\s+năm\s+)\s*(?P<y4>{Y}))(?!\d)
+      | (?P<my>tháng\s+(?P<m4>\d{{1,2}})(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y4>{Y})(?!\d)|\s+năm\s+nay))
       | (?P<q>quý\s+(?P<qn>{roman}|[1-4])(?![\p{{L}}\d])(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y5>{Y}))?)
       | (?P<h>(?P<hn>\d{{1,2}}|ba|sáu|chín)\s+tháng\s+(?:(?P<hp>đầu|cuối)\s+)?năm(?:\s+(?P<y6>{Y}))?)
-      | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d]))
+      | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d])(?:\s+năm\s+nay)?)
       | (?P<mo>tháng\s+(?P<m8>\d{{1,2}})(?![/\d]))
       | (?P<yr>năm\s+(?P<y9>{Y})(?!\s*[-–]\s*\d))
       | (?P<ye>(?:(?:cuối|hết)\s+)?năm\s+nay|(?:cuối|hết)\s+năm(?!\s+(?:\d|học|trước|ngoái|qua|nay)))
@@ -101,12 +102,14 @@ def _value(g: dict[str, str | None], year_for: int | None) -> tuple[str | None, 
     """The ISO-like value of a matched date (its groups); yearless forms take `year_for`."""
     roman = load("dates")["roman"]
     if g["dmy"] or g["wdmy"] or g["iso"]:
-        d, mo, y = (int(g[k]) for k in (("d1", "m1", "y1") if g["dmy"] else
-                                         ("d2", "m2", "y2") if g["wdmy"] else ("d3", "m3", "y3")))
-        return (f"{y}-{mo:02d}-{d:02d}", False) if _valid(d, mo) else (None, False)
+        d, mo, y = (g[k] for k in (("d1", "m1", "y1") if g["dmy"] else
+                                   ("d2", "m2", "y2") if g["wdmy"] else ("d3", "m3", "y3")))
+        year = int(y) if y else year_for  # "ngày 31 tháng 5 (năm nay)": the article's year
+        ok = year and _valid(int(d), int(mo))
+        return (f"{year}-{int(mo):02d}-{int(d):02d}" if ok else None), not y
     if g["my"]:
-        mo, y = int(g["m4"]), int(g["y4"])
-        return (f"{y}-{mo:02d}", False) if _valid(None, mo) else (None, False)
+        mo, year = int(g["m4"]), int(g["y4"]) if g["y4"] else year_for
+        return (f"{year}-{mo:02d}" if year and _valid(None, mo) else None), not g["y4"]
     if g["q"]:
         n = roman.get(g["qn"].upper()) or int(g["qn"])
         y = int(g["y5"]) if g["y5"] else year_for

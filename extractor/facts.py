@@ -314,7 +314,7 @@ def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None
             continue
         heads_aim = p.kind == "opener" and patterns()["target"].search(
             text, p.end, min(piece.end, p.end + 40))
-        if patterns()["target"].search(text, piece.start, p.start) or heads_aim:
+        if _target_cues(text, piece.start, p.start) or heads_aim:
             # "phấn đấu đến năm 2025", "Năm 2024 phấn đấu ...": the year aimed at, which
             # dates the targets after it that name no year of their own.
             ctx.target_year = p.value[:4]
@@ -347,6 +347,9 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
         intro = scheme_mentions(text, *piece.intro)
         if intro:
             return intro[-1].scheme
+    if ctx.last_scheme == "bhyt" and patterns()["parts_opener"].match(
+            text, piece.intro[0] if piece.intro else piece.start):
+        return "bhyt"  # "Trong đó: nhóm hộ gia đình có 48.265 người; …" after a BHYT total
     # "phường Buôn Ma Thuột đạt 96,35%" in a paragraph after the BHYT figures.
     named = [m for m in _within(ctx.places.mentions, piece.start, n.start)
              if m.kind in ("named", "bare")]
@@ -610,11 +613,27 @@ def _clause_start(text: str, start: int, end: int) -> int:
     return last
 
 
+@lru_cache(maxsize=1)
+def _document_subject() -> regex.Pattern:
+    d = load("documents")
+    return regex.compile(rf"(?<!\p{{L}})(?i:{alternation(d['document_words'])})[^,;]{{0,120}}?"
+                         rf"(?<!\p{{L}})(?:{alternation(d['subject_words'])})(?!\p{{L}})[^,;]*")
+
+
+def _target_cues(text: str, start: int, end: int) -> list[regex.Match]:
+    """The target cues in text[start:end], but those in a cited document's subject."""
+    cues = list(patterns()["target"].finditer(text, start, end))
+    if cues:
+        subjects = [m.span() for m in _document_subject().finditer(text, start, end)]
+        cues = [c for c in cues if not any(a <= c.start() < b for a, b in subjects)]
+    return cues
+
+
 def _target_mode(text: str, piece: Piece, n: Number) -> bool:
     """Whether a target cue governs the number: one before it in its sentence, with no
     clause reporting a result in between."""
     p = patterns()
-    cues = list(p["target"].finditer(text, piece.start, n.start))
+    cues = _target_cues(text, piece.start, n.start)
     if not cues:
         return False
     between = text[cues[-1].end():n.start]

@@ -106,6 +106,8 @@ def patterns() -> dict[str, regex.Pattern]:
             rf"(?<!\p{{L}})(?:{alternation(m['participation'])})(?!\p{{L}})", FLAGS),
         "participation_acts": regex.compile(
             rf"(?<!\p{{L}})(?:{alternation(m['participation_acts'])})(?!\p{{L}})", FLAGS),
+        "parts_opener": regex.compile(
+            rf"[\s\-–+*•]*(?:{alternation(m['parts_openers'])})(?!\p{{L}})", FLAGS),
     }
 
 

@@ -155,6 +155,8 @@ def find_mentions(text: str) -> list[Mention]:
         taken.append((m.start, m.end))
 
     for m in pats["named"].finditer(text):
+        if pats["organ"].match(text, m.start()):
+            continue  # "HUYỆN ỦY TRẦN VĂN THỜI", shadowed "huyện Ủy Trần Văn Thời": an organ
         unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
         name, end = m.group("name"), m.end()
         if unit == "tỉnh" and not _exists(name, "tỉnh") and names_official(
