@@ -668,7 +668,10 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
         group = [nearest]
         for m in reversed(before[:-1]):
             gap = text[m.end:group[0].start]
-            if _LIST_GAP.fullmatch(gap):
+            # "Ở Gia Lai, phường Pleiku đạt 96,1%": a wider unit before a comma sets the
+            # scene; the places a figure shares are of one level.
+            levels = {m.level, group[0].level} - {None}
+            if _LIST_GAP.fullmatch(gap) and len(levels) < 2:
                 group.insert(0, m)
             else:
                 break

@@ -29,6 +29,7 @@ PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
 GAZETTEER = PATTERNS / "gazetteer"
 
 NEW_ERA_START = "2025-07-01"
+LAST_LEGACY_DAY = "2025-06-30"
 # Bounds used when a generated history entry has no exact date (see history.yml).
 DEFAULT_ABOLISHED = NEW_ERA_START
 DEFAULT_CREATED = "2023-01-01"

@@ -107,9 +107,9 @@ def _patterns() -> dict[str, regex.Pattern]:
         "self": regex.compile(
             rf"(?<![\p{{L}}])(?i:{alternation(p['self_reference'])})[ ]+(?P<unit>(?i:{unit_full}))"
             rf"(?![\p{{L}}])(?![ ]+(?:\p{{Lu}}|\d))"),
-        "plural": regex.compile(
-            rf"(?<![\p{{L}}])(?i:{alternation(p['plural'])})[ ]+(?P<units>(?i:{unit_full})"
-            rf"(?:[ ]*,[ ]*(?i:{unit_full}))*)(?![\p{{L}}])"),
+        "plural": regex.compile(  # "các xã", "một số huyện", "4 tỉnh"
+            rf"(?<![\p{{L}}\d.,/])(?:(?i:{alternation(p['plural'])})|\d{{1,2}})[ ]+(?P<units>(?i:{unit_full})"
+            rf"(?:[ ]*,[ ]*(?i:{unit_full})(?![ ]+\p{{Lu}}))*)(?![\p{{L}}])"),
         "hamlet": regex.compile(
             rf"(?<![\p{{L}}])(?:(?i:{alternation(p['hamlet_words'])})[ ]+(?:{NAME}|{_NUMBERED})"
             rf"|(?i:{alternation(p['numbered_hamlet_words'])})[ ]+{_NUMBERED})(?![\p{{L}}\d])"),
@@ -300,10 +300,17 @@ def find_bare(text: str, known: dict[str, list[Place]], taken: list[Mention]) ->
     # name's end is the only one that can overlap it.
     starts = [m.start for m in taken]
     pats = _patterns()
+    joined_end = 0
     for m in pats["name"].finditer(text):
         i = bisect_left(starts, m.end()) - 1
-        if (i >= 0 and taken[i].end > m.start()) or pats["institution"].search(
-                text, max(0, m.start() - 25), m.start()):
+        if m.start() < joined_end or (i >= 0 and taken[i].end > m.start()) or pats[
+                "institution"].search(text, max(0, m.start() - 25), m.start()):
+            continue
+        joined = _NAME_JOINED.match(text, m.end())
+        if joined and name_key(f"{m.group(0)} - {joined.group(1)}") in known:
+            # "Bà Rịa - Vũng Tàu đạt 88,1%": one name across the hyphen
+            out.append(Mention(m.start(), joined.end(), "bare", f"{m.group(0)} - {joined.group(1)}"))
+            joined_end = joined.end()
             continue
         words = m.group(0).split()
         # The longest run of words that is a known name wins ("Vĩnh Thuận Tây" over "Vĩnh").
@@ -341,9 +348,12 @@ def _known_names(main: Place | None, date: str | None) -> dict[str, list[Place]]
         for child in gazetteer.children(area, date):
             known.setdefault(name_key(child.name), []).append(child)
     # Provinces named bare ("Lạng Sơn 96,3%, Cao Bằng 98,7%" in a national round-up),
-    # unless a unit of the article's own area has that name.
-    for province in gazetteer.children(gazetteer.COUNTRY, date):
-        known.setdefault(name_key(province.name), [province])
+    # unless a unit of the article's own area has that name; after the 2025 merger, the
+    # former ones too ("Hà Giang (98,47%)" at 30/6/2025, in a round-up written in July).
+    eras = [date] + ([gazetteer.LAST_LEGACY_DAY] if gazetteer.era(date) == "new" else [])
+    for day in eras:
+        for province in gazetteer.children(gazetteer.COUNTRY, day):
+            known.setdefault(name_key(province.name), [province])
     return known
 
 

@@ -37,6 +37,8 @@ _SENTENCE_END = regex.compile(
     r"(?<=[.!?…])(?<!\b(?:TP|TT|TX|Q|P|Th|ThS|TS|BS|PGS|GS|St|Tp|TW|NĐ)\.)[\"”’)]*[ \t]+"
     r"(?=[\"“‘(]?[\p{Lu}\d])")
 
+# Words from which a table's one-cell row is prose (a photo's caption), not a table title.
+CAPTION_PROSE = 15
 # A mark followed by a space: where underthesea's splitter could cut a line.
 _INNER_MARK = regex.compile(r"[.!?…;:]\S*\s")
 
@@ -46,6 +48,7 @@ def _noise() -> dict[str, regex.Pattern]:
     n = load("noise")
     return {
         "end": regex.compile(rf"^[ \t]*(?:{alternation(n['end_markers'])})", regex.IGNORECASE),
+        "not_end": regex.compile(rf"^[ \t]*(?:{'|'.join(n['not_end'])})", regex.IGNORECASE),
         "skip": regex.compile("|".join(n["skip_lines"]), regex.IGNORECASE),
     }
 
@@ -113,7 +116,7 @@ def segment(text: str) -> list[Piece]:
         stripped = line.strip()
         if not stripped:
             continue
-        if body_chars > 300 and noise["end"].match(line):
+        if body_chars > 300 and noise["end"].match(line) and not noise["not_end"].match(line):
             break
         if len(stripped) < 120 and noise["skip"].search(line):
             continue
@@ -124,6 +127,11 @@ def segment(text: str) -> list[Piece]:
             filled = [c for c in cells if c.end > c.start]
             if len(filled) < 2:  # a caption spanning the table introduces it
                 intro = (filled[0].start, filled[0].end) if filled else intro
+                if filled and len(text[filled[0].start:filled[0].end].split()) >= CAPTION_PROSE:
+                    # A photo's caption in a layout table: "Người dân xã A làm thủ tục cấp
+                    # thẻ BHYT. Năm 2023, xã A có 96,3% dân số tham gia BHYT. Ảnh: N.M"
+                    pieces.extend(Piece(a, b, number, "sentence")
+                                  for a, b in sentences(text, filled[0].start, filled[0].end))
                 continue
             if not header or not any(_FIGURE_CELL.fullmatch(text[c.start:c.end]) for c in cells):
                 header = tuple(text[c.start:c.end] for c in cells)
