@@ -140,16 +140,23 @@ def segment(text: str) -> list[Piece]:
             continue
         header = ()
         opens_list = stripped.endswith(":") or "như sau" in stripped
+        spans = sentences(text, start, end)
         if _LIST_MARK.match(line):
-            pieces.extend(Piece(a, b, number, "item", intro) for a, b in sentences(text, start, end))
+            pieces.extend(Piece(a, b, number, "item", intro) for a, b in spans)
             if opens_list:  # "- Bảo hiểm y tế:" introduces the "+" items under it
-                intro = (start, end)
+                intro = _last(spans, start, end)
             continue
-        intro = (start, end) if opens_list else None
+        # The sentence that ends with the colon introduces the list, not the whole line:
+        # "… đạt 99,4% kế hoạch tỉnh giao. Cụ thể theo nhóm đối tượng:" sets no target.
+        intro = _last(spans, start, end) if opens_list else None
         kind = "title" if start < head_end else "sentence"
         body_chars += len(stripped) if kind == "sentence" else 0
-        pieces.extend(Piece(a, b, number, kind) for a, b in sentences(text, start, end))
+        pieces.extend(Piece(a, b, number, kind) for a, b in spans)
     return pieces
+
+
+def _last(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    return spans[-1] if spans else (start, end)
 
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
