@@ -194,7 +194,7 @@ def find_mentions(text: str) -> list[Mention]:
         add(Mention(m.start("unit"), m.end(), "self", unit=unit, level=_level_for(unit)))
     for m in pats["hamlet"].finditer(text):
         if not any(a <= m.start() < b for a, b in taken):
-            add(Mention(m.start(), m.end(), "unnamed"))
+            add(Mention(m.start(), m.end(), "unnamed", m.group(0)))
     for m in pats["country"].finditer(text):
         if m.group(0).casefold() == "việt nam" and (
                 m.group(0) != "Việt Nam"  # a proper name is capitalized; spam often is not
@@ -388,6 +388,11 @@ class ArticlePlaces:
             (m for m in named if self._resolve_named(m, self.province, None) is None
              and m.level == self._wanted_level()), None)
         self.known = _known_names(self.main, self.date)
+        # A commune whose name opens with a village word ("Buôn Tría", "Bản Bo") is no village.
+        self.mentions = [
+            Mention(m.start, m.end, "bare", m.name, None, _bare_level(self.known, m.name))
+            if m.kind == "unnamed" and m.name and name_key(m.name) in self.known else m
+            for m in self.mentions]
         self.items = self._items(shadowed, head_end)
         bare = [Mention(m.start, m.end, m.kind, m.name, m.unit, _bare_level(self.known, m.name))
                 for m in find_bare(shadowed, self.known, self.mentions)]
