@@ -310,6 +310,9 @@ def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None
         if p.kind == "asof_now" and ctx.published:
             ctx.state = ctx.published
             continue
+        if piece.plan and p.value and p.kind not in ("baseline", "ignore"):
+            ctx.target_year = p.value[:4]  # "III. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2024"
+            continue
         if p.kind not in ("asof", "opener") or not p.value:
             continue
         heads_aim = p.kind == "opener" and patterns()["target"].search(
@@ -462,7 +465,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             n = as_count(n)
         kind = "percent" if n.percent else "count"
         target = _target_mode(text, piece, n) or bool(
-            intro_text and patterns()["target"].search(intro_text)
+            (piece.plan or intro_text and patterns()["target"].search(intro_text))
             and not patterns()["result"].search(text, piece.start, piece.end))
         ratio_denominator = prv is not None and not prv.percent and _RATIO.match(
             text[prv.end:n.start]) is not None and not n.percent

@@ -30,6 +30,7 @@ class Piece:
     intro: tuple[int, int] | None = None  # the line introducing a list or table
     cells: tuple[Cell, ...] = ()  # for rows
     header: tuple[str, ...] = ()  # for rows: the header cell of each column
+    plan: bool = False  # under a report's plan heading ("III. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2024")
 
 
 _LIST_MARK = regex.compile(r"^[ \t]*(?:[-–—•+*▪●■►]|\d{1,2}[.)](?!\d))[ \t]+")
@@ -41,6 +42,32 @@ _SENTENCE_END = regex.compile(
 CAPTION_PROSE = 15
 # A mark followed by a space: where underthesea's splitter could cut a line.
 _INNER_MARK = regex.compile(r"[.!?…;:]\S*\s")
+
+
+# A report's main heading ("III. PHƯƠNG HƯỚNG", "B. NHIỆM VỤ", "PHẦN II") and its numbered
+# sub-heading ("1. Chỉ tiêu", "2.1. Về bảo hiểm y tế"), short and without a closing period.
+_MAIN_HEADING = regex.compile(r"(?:[IVX]{1,4}|[A-ZĐ])[.)][ \t]+\S|PHẦN[ \t]+[IVX\d]+")
+_SUB_HEADING = regex.compile(r"\d{1,2}(?:\.\d{1,2})*[.)][ \t]+\S")
+HEADING_CHARS = 100
+
+
+def _heading(line: str) -> str | None:
+    """"main", "sub" or None: what heading a stripped line is."""
+    if len(line) > HEADING_CHARS or line.endswith((".", ";", ",")):
+        return None
+    if _MAIN_HEADING.match(line) or (sum(map(str.isupper, line)) > 0.8 * sum(map(str.isalpha, line))
+                                     and len(line.split()) >= 2):
+        return "main"
+    return "sub" if _SUB_HEADING.match(line) else None
+
+
+@lru_cache(maxsize=1)
+def _plan_words() -> tuple[regex.Pattern, regex.Pattern]:
+    m = load("metrics")
+    return (regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['plan_headings'])})(?!\p{{L}})",
+                          regex.IGNORECASE),
+            regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['result_headings'])})(?!\p{{L}})",
+                          regex.IGNORECASE))
 
 
 @lru_cache(maxsize=1)
@@ -110,12 +137,19 @@ def segment(text: str) -> list[Piece]:
     header: tuple[str, ...] = ()
     body_chars = 0
     head_end = headline_end(text)
+    plan = False
+    plan_word, result_word = _plan_words()
     for number, line in enumerate(text.split("\n")):
         start, end = pos, pos + len(line)
         pos = end + 1
         stripped = line.strip()
         if not stripped:
             continue
+        heading = _heading(stripped) if start >= head_end else None
+        if heading:
+            opens_plan = bool(plan_word.search(stripped)) and not result_word.search(stripped)
+            if heading == "main" or opens_plan:
+                plan = opens_plan
         if body_chars > 300 and noise["end"].match(line) and not noise["not_end"].match(line):
             break
         if len(stripped) < 120 and noise["skip"].search(line):
@@ -130,19 +164,19 @@ def segment(text: str) -> list[Piece]:
                 if filled and len(text[filled[0].start:filled[0].end].split()) >= CAPTION_PROSE:
                     # A photo's caption in a layout table: "Người dân xã A làm thủ tục cấp
                     # thẻ BHYT. Năm 2023, xã A có 96,3% dân số tham gia BHYT. Ảnh: N.M"
-                    pieces.extend(Piece(a, b, number, "sentence")
+                    pieces.extend(Piece(a, b, number, "sentence", plan=plan)
                                   for a, b in sentences(text, filled[0].start, filled[0].end))
                 continue
             if not header or not any(_FIGURE_CELL.fullmatch(text[c.start:c.end]) for c in cells):
                 header = tuple(text[c.start:c.end] for c in cells)
                 continue
-            pieces.append(Piece(start, end, number, "row", intro, cells, header))
+            pieces.append(Piece(start, end, number, "row", intro, cells, header, plan))
             continue
         header = ()
         opens_list = stripped.endswith(":") or "như sau" in stripped
         spans = sentences(text, start, end)
         if _LIST_MARK.match(line):
-            pieces.extend(Piece(a, b, number, "item", intro) for a, b in spans)
+            pieces.extend(Piece(a, b, number, "item", intro, plan=plan) for a, b in spans)
             if opens_list:  # "- Bảo hiểm y tế:" introduces the "+" items under it
                 intro = _last(spans, start, end)
             continue
@@ -151,7 +185,7 @@ def segment(text: str) -> list[Piece]:
         intro = _last(spans, start, end) if opens_list else None
         kind = "title" if start < head_end else "sentence"
         body_chars += len(stripped) if kind == "sentence" else 0
-        pieces.extend(Piece(a, b, number, kind) for a, b in spans)
+        pieces.extend(Piece(a, b, number, kind, plan=plan) for a, b in spans)
     return pieces
 
 
