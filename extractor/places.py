@@ -114,8 +114,9 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\p{{L}}])(?:(?i:{alternation(p['hamlet_words'])})[ ]+(?:{NAME}|{_NUMBERED})"
             rf"|(?i:{alternation(p['numbered_hamlet_words'])})[ ]+{_NUMBERED})(?![\p{{L}}\d])"),
         "country": regex.compile(rf"(?<![\p{{L}}])(?i:{alternation(p['country'])})(?![\p{{L}}])"),
-        "merged_with": regex.compile(
-            rf"(?<![\p{{L}}])(?i:{alternation(p['merged_with'])})[ ]*$"),
+        "merged_with": regex.compile(  # "… sáp nhập với", "trên cơ sở nhập hai xã"
+            rf"(?<![\p{{L}}])(?i:{alternation(p['merged_with'])})"
+            rf"(?:[ ]+(?i:{alternation(p['plural'])}|\d{{1,2}})(?:[ ]+(?i:{unit_full}))?)?[ ]*$"),
         "agency": regex.compile(rf"(?:{alternation(p['agency_before_country'])})[ ]*$"),
         "name": regex.compile(rf"(?<![\p{{L}}]){NAME}(?![\p{{L}}])"),
         "joiner": regex.compile(
@@ -215,6 +216,9 @@ def find_mentions(text: str) -> list[Mention]:
 _LOCATOR_GAP = regex.compile(r"\s*(?:\((?:cũ|mới)\)\s*)?(?:[,(\-–]|,?\s*(?:thuộc|của))\s*")
 
 
+LOCATOR_REACH = 12  # characters between a place and the wider unit after it: " (", ", thuộc "
+
+
 def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
     """`xã Hòa Bình, huyện Chi Lăng`, `xã Hàm Yên (tỉnh Tuyên Quang)`, `thôn Tân Khê của xã
     Quảng Khê`: a wider unit written right after a place says where that place lies; it is
@@ -223,7 +227,9 @@ def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
     for i in range(1, len(out)):
         a, b = out[i - 1], out[i]
         # A village (unnamed, no unit) lies in any unit: "thôn Tân Khê của xã Quảng Khê".
-        lower = a.level and b.level and b.level < a.level or a.kind == "unnamed" and not a.unit
+        # A thành phố (level unknown: a province or a district) is wider than any commune.
+        b_level = b.level or (2 if b.unit == "thành phố" else None)
+        lower = a.level and b_level and b_level < a.level or a.kind == "unnamed" and not a.unit
         if (a.kind in ("named", "unnamed") and b.kind in ("named", "bare") and lower
                 and _LOCATOR_GAP.fullmatch(text[a.end:b.start])):
             out[i] = Mention(b.start, b.end, "locator", b.name, b.unit, b.level)
@@ -526,6 +532,13 @@ class ArticlePlaces:
                        ) -> Place | None:
         for prov, dist in ((province, district), (province, None), (None, None)):
             found = self._candidates(m, prov, dist)
+            if dist is not None and m.level == 3 and not any(
+                    name_key(p.name) == name_key(m.name) for p in found):
+                # "xã Phú Thứ" of huyện Kinh Môn in 2018, in the snapshot a phường of the
+                # thị xã it became: the district's own unit of the whole name, at the
+                # article's rank, before a part of the name ("xã Tam Quan Bắc", not "Tam Quan").
+                found = [replace(p, unit=m.unit) for p in _one_per_code(gazetteer.find(
+                    m.name, level=3, province=prov, district=dist, date=self.date))] or found
             if len(found) == 1:
                 return found[0]
             if found and m.level == 1:
@@ -580,6 +593,12 @@ class ArticlePlaces:
                 return _locality(cands[0])
             place = None
         else:
+            wider = self._locator_after(m)
+            if wider is not None and m.level == 3:  # "phường 3 (TP Sóc Trăng)"
+                if wider.level == 1:
+                    province, district = wider.name, None
+                else:
+                    district = wider.name
             place = self._resolve_named(m, province, district if m.level != 2 else None)
             if place is None and m.level is None and m.unit == "thành phố":
                 place = self._resolve_named(Mention(m.start, m.end, m.kind, m.name, m.unit, 1),
@@ -591,6 +610,13 @@ class ArticlePlaces:
                         gazetteer.plain_name(district)
                         if level == 3 and gazetteer.era(self.date) == "legacy" else None,
                         level=level)
+
+    def _locator_after(self, m: Mention) -> Mention | None:
+        """The wider unit written right after a place, saying where it lies."""
+        i = bisect_left([x.start for x in self.mentions], m.end)
+        after = self.mentions[i] if i < len(self.mentions) else None
+        return after if after is not None and after.kind == "locator" and (
+            after.start - m.end <= LOCATOR_REACH) else None
 
     def _items(self, text: str, head_end: int) -> list[tuple[int, int, Place]]:
         """Later news items on one page (a digest of local news): where each begins, where
