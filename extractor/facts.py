@@ -350,8 +350,9 @@ def _scheme_for(ctx: Context, piece: Piece, n: Number, schemes) -> str | None:
         intro = scheme_mentions(text, *piece.intro)
         if intro:
             return intro[-1].scheme
-    if ctx.last_scheme == "bhyt" and patterns()["parts_opener"].match(
-            text, piece.intro[0] if piece.intro else piece.start):
+    if ctx.last_scheme == "bhyt" and (patterns()["parts_opener"].match(
+            text, piece.intro[0] if piece.intro else piece.start) or piece.intro and patterns()[
+            "parts_intro"].search(text, *piece.intro)):
         return "bhyt"  # "Trong đó: nhóm hộ gia đình có 48.265 người; …" after a BHYT total
     # "phường Buôn Ma Thuột đạt 96,35%" in a paragraph after the BHYT figures.
     named = [m for m in _within(ctx.places.mentions, piece.start, n.start)
@@ -910,6 +911,10 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         loc = ctx.places.resolve(mentions[0], prefer_level=unit_hint)
     else:
         loc = ctx.places.resolve_name(text[name_cell.start:name_cell.end], unit_hint)
+    group = None
+    if loc is None and (named := _groups()[0].search(text, name_cell.start, name_cell.end)):
+        # "Do tổ chức BHXH đóng | 3.904": a row of a population group, the article's place's
+        loc, group = ctx.places.default(name_cell.start), named.group(0)
     if loc is None:
         return []
     # "Kết quả năm 2020 của các huyện như sau:": the line before a table dates its rows.
@@ -932,7 +937,7 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
             value = -value  # "-58" in a column of changes
         date = (intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
                 else _date_for(ctx, piece, n, phrases, metric))
-        readings.append(Reading(n, metric, value, n.qualifier, None, date, None, (loc,)))
+        readings.append(Reading(n, metric, value, n.qualifier, group, date, None, (loc,)))
     return readings
 
 

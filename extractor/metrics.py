@@ -108,6 +108,8 @@ def patterns() -> dict[str, regex.Pattern]:
             rf"(?<!\p{{L}})(?:{alternation(m['participation_acts'])})(?!\p{{L}})", FLAGS),
         "parts_opener": regex.compile(
             rf"[\s\-–+*•]*(?:{alternation(m['parts_openers'])})(?!\p{{L}})", FLAGS),
+        "parts_intro": regex.compile(  # "- Nhóm được ngân sách hỗ trợ: 31.505 người, trong đó:"
+            rf"(?<!\p{{L}})(?:{alternation(m['parts_openers'])})\s*:?\s*$", FLAGS),
     }
 
 

@@ -59,4 +59,8 @@ def fact_lines(item: Article | ReadFailure) -> str | ReadFailure:
 
     if isinstance(item, ReadFailure):
         return item
-    return "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in extract(item))
+    try:
+        facts = extract(item)
+    except Exception as e:  # one article's bug must not stop the batch
+        return ReadFailure(item.source, f"{type(e).__name__}: {e}", stage="extract")
+    return "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in facts)

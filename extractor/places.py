@@ -216,6 +216,9 @@ def find_mentions(text: str) -> list[Mention]:
 _LOCATOR_GAP = regex.compile(r"\s*(?:\((?:cũ|mới)\)\s*)?(?:[,(\-–]|,?\s*(?:thuộc|của))\s*")
 
 
+_PROVINCE_IN_BRACKETS = regex.compile(
+    rf"(?<=\p{{L}})[ ]*\([ ]*(?:(?i:tỉnh|thành phố|TP\.?)[ ]*)?(?P<name>{NAME})[ ]*\)")
+HINT_VOTES = 3  # a province the site or the writer names outright, against 1-2 a mention
 LOCATOR_REACH = 12  # characters between a place and the wider unit after it: " (", ", thuộc "
 
 
@@ -420,8 +423,13 @@ class ArticlePlaces:
                 return _one_per_code(found)
         return []
 
-    def _province_context(self) -> str | None:
+    def _province_context(self, text: str) -> str | None:
         votes: Counter[str] = Counter()
+        # "Tam Nông (Đồng Tháp)": the writer saying which province, as a site's hint does.
+        for m in _PROVINCE_IN_BRACKETS.finditer(text):
+            found = gazetteer.find(m.group("name"), level=1, date=self.date)
+            if len(found) == 1:
+                votes[found[0].name] += HINT_VOTES
         for m in self.mentions:
             if m.kind not in ("named", "locator") or m.level == 3:
                 continue
@@ -430,7 +438,7 @@ class ArticlePlaces:
             if len(provinces) == 1:
                 votes[provinces.pop()] += 2 if m.level == 1 or len(found) == 1 else 1
         if self.province_hint:
-            votes[self.province_hint] += 3
+            votes[self.province_hint] += HINT_VOTES
         if votes:
             return votes.most_common(1)[0][0]
         # Every name is in several provinces ("huyện Tam Nông": Phú Thọ, Đồng Tháp): the
@@ -448,7 +456,7 @@ class ArticlePlaces:
         """The place the article is about: named in its headline, else the most named place
         of the level its `toàn huyện`/`toàn tỉnh` refer to, else the district holding the
         communes it names, else the province its site or dateline stands for."""
-        self.province = self._province_context()
+        self.province = self._province_context(text)
         want = self._wanted_level()
         named = [m for m in self.mentions if m.kind in ("named", "locator") and m.name]
         resolved = self._resolve_all(named)

@@ -40,6 +40,9 @@ _SENTENCE_END = regex.compile(
 
 # Words from which a table's one-cell row is prose (a photo's caption), not a table title.
 CAPTION_PROSE = 15
+_WORD = regex.compile(r"\S+")
+# Characters up to which a line right under a table's header row continues that header.
+HEADER_LINE = 120
 # A mark followed by a space: where underthesea's splitter could cut a line.
 _INNER_MARK = regex.compile(r"[.!?…;:]\S*\s")
 
@@ -139,6 +142,7 @@ def segment(text: str) -> list[Piece]:
     head_end = headline_end(text)
     plan = False
     plan_word, result_word = _plan_words()
+    header_at: tuple[int, tuple[Cell, ...]] | None = None  # a header row not yet followed by data
     for number, line in enumerate(text.split("\n")):
         start, end = pos, pos + len(line)
         pos = end + 1
@@ -169,10 +173,18 @@ def segment(text: str) -> list[Piece]:
                 continue
             if not header or not any(_FIGURE_CELL.fullmatch(text[c.start:c.end]) for c in cells):
                 header = tuple(text[c.start:c.end] for c in cells)
+                # Only a space-aligned header wraps onto a line of its own.
+                header_at = None if _TAB.search(line) or _PIPE.search(line) else (start, cells)
                 continue
             pieces.append(Piece(start, end, number, "row", intro, cells, header, plan))
+            header_at = None
             continue
-        header = ()
+        if header_at and len(stripped) <= HEADER_LINE and not _FIGURE_CELL.search(stripped[:1]):
+            # A header wrapped onto a second line of a space-aligned table ("Số người" over
+            # "có thẻ BHYT"): its words join the column they stand under.
+            header = _continued_header(text, header, *header_at, start, end)
+            continue
+        header, header_at = (), None
         opens_list = stripped.endswith(":") or "như sau" in stripped
         spans = sentences(text, start, end)
         if _LIST_MARK.match(line):
@@ -187,6 +199,19 @@ def segment(text: str) -> list[Piece]:
         body_chars += len(stripped) if kind == "sentence" else 0
         pieces.extend(Piece(a, b, number, kind, plan=plan) for a, b in spans)
     return pieces
+
+
+def _continued_header(text: str, header: tuple[str, ...], header_start: int,
+                      cells: tuple[Cell, ...], start: int, end: int) -> tuple[str, ...]:
+    """`header` with the words of the line text[start:end] added to the column whose
+    start, in the header row above, is nearest to each word's."""
+    columns = [c.start - header_start for c in cells]
+    out = list(header)
+    for word in _WORD.finditer(text, start, end):
+        offset = word.start() - start
+        k = min(range(len(columns)), key=lambda i: abs(columns[i] - offset))
+        out[k] = f"{out[k]} {word.group(0)}"
+    return tuple(out)
 
 
 def _last(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
