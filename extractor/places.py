@@ -91,7 +91,7 @@ def _patterns() -> dict[str, regex.Pattern]:
     numbered = alternation(p["numbered_units"])
     return {
         "named": regex.compile(
-            rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?![\p{{L}}])[ ]+"
+            rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?:(?<=\.)[ ]*|(?![\p{{L}}])[ ]+)"  # "TP.Vinh"
             rf"(?P<name>{NAME}|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
         "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
         "institution": regex.compile(

@@ -263,3 +263,20 @@ def test_feed_fields_under_the_names_crawlers_give_them(tmp_path):
     assert third.title == "Tiêu đề"
     assert [parse_published(a.published) for a in (first, second, third)] == [
         "2024-01-16", "2024-01-16", "2024-01-15"]
+
+
+def test_a_camel_case_lead_block_and_a_photo_caption_are_kept(tmp_path):
+    """A lead in <div class="ArtSapo"> and a photo's <figcaption> carry figures that
+    content extractors drop with the teaser and the image."""
+    page = ("<html><head><title>Di Linh: BHYT</title></head><body><div class='ArticleDetail'>"
+            "<h1>Di Linh: nâng tỷ lệ tham gia BHYT</h1>"
+            "<div class='ArtSapo'><b>Tính đến ngày 30/6/2021, huyện Di Linh có 158.204 người tham "
+            "gia bảo hiểm y tế, đạt 91,2% dân số, tăng 2.105 người so với đầu năm.</b></div>"
+            "<div class='ArtContent'><figure><img src='a.jpg'><figcaption>Nhân viên đại lý thu xã "
+            "Gia Hiệp tư vấn cho người dân. Hiện xã Gia Hiệp có 93,4% dân số tham gia BHYT"
+            f"</figcaption></figure><p>{BODY}</p><p>{BODY}</p></div></div></body></html>")
+    path = tmp_path / "dilinh.html"
+    path.write_text(page, "utf-8")
+    [article] = read_inputs([str(path)])
+    assert "158.204 người" in article.text
+    assert "Hiện xã Gia Hiệp có 93,4% dân số" in article.text
