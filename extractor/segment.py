@@ -41,8 +41,9 @@ _SENTENCE_END = regex.compile(
 # Words from which a table's one-cell row is prose (a photo's caption), not a table title.
 CAPTION_PROSE = 15
 _WORD = regex.compile(r"\S+")
-# Characters up to which a line right under a table's header row continues that header.
-HEADER_LINE = 120
+# Words up to which a line right under a table's header row (not a sentence, no leading
+# figure) continues that header.
+HEADER_WORDS = 12
 # A mark followed by a space: where underthesea's splitter could cut a line.
 _INNER_MARK = regex.compile(r"[.!?…;:]\S*\s")
 
@@ -179,7 +180,8 @@ def segment(text: str) -> list[Piece]:
             pieces.append(Piece(start, end, number, "row", intro, cells, header, plan))
             header_at = None
             continue
-        if header_at and len(stripped) <= HEADER_LINE and not _FIGURE_CELL.search(stripped[:1]):
+        if header_at and len(stripped.split()) <= HEADER_WORDS and not stripped.endswith(
+                (".", ":")) and not _FIGURE_CELL.search(stripped[:1]):
             # A header wrapped onto a second line of a space-aligned table ("Số người" over
             # "có thẻ BHYT"): its words join the column they stand under.
             header = _continued_header(text, header, *header_at, start, end)
