@@ -675,7 +675,10 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
             # "Ở Gia Lai, phường Pleiku đạt 96,1%": a wider unit before a comma sets the
             # scene; the places a figure shares are of one level.
             levels = {m.level, group[0].level} - {None}
-            if _LIST_GAP.fullmatch(gap) and len(levels) < 2:
+            # "Trên địa bàn thành phố, phường Lộc Phát đạt 88,15%": the article's own place
+            # by its unit word is no member of a list of names.
+            selves = {m.kind == "self", group[0].kind == "self"}
+            if _LIST_GAP.fullmatch(gap) and len(levels) < 2 and len(selves) == 1:
                 group.insert(0, m)
             else:
                 break
