@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -443,6 +443,7 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
     # The meaning of the figure just before, kept or not ("BHXH tự nguyện đạt 104,6%, BHYT
     # đạt 99,3%": the first is another scheme's, yet says what the second is).
     prv_metric: str | None = None
+    prv_left_start = piece.start
     for i, n in enumerate(numbers):
         after, prv_metric = prv_metric, None
         nxt = numbers[i + 1] if i + 1 < len(numbers) else None
@@ -456,8 +457,13 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
             left = cue_text(numbers[runs[n] - 1].end if runs[n] else piece.start,
                             head.qualifier_start if head.qualifier_start is not None
                             else head.start)
+        elif prv is not None and _HOUSEHOLDS_WITH.fullmatch(text, prv.end, lead):
+            # "vận động được 215 hộ với 612 người": the people take the cue before the homes
+            left = cue_text(prv_left_start, prv.qualifier_start if prv.qualifier_start is not None
+                            else prv.start)
         else:
             left = cue_text(prev_end, lead)
+        prv_left_start = prev_end
         right = cue_text(n.end, min(piece.end, n.end + 80))
         clause = cue_text(_clause_start(text, piece.start, lead), lead)
         if not n.percent and _implied_percent(n, left, right):
@@ -540,7 +546,22 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
         readings.append(reading)
         previous = reading
     _remember_sentence(ctx, piece, schemes)
-    return readings
+    return _enrolled_as_parts(readings)
+
+
+def _enrolled_as_parts(readings: list[Reading]) -> list[Reading]:
+    """"6.393 người đóng BHYT, trong đó 1.027 người tham gia mới và 5.366 người tái tục": a
+    count that is exactly the new and renewed enrolments after it is enrolments, not holders."""
+    out = list(readings)
+    for i, r in enumerate(out):
+        if r.metric != "participants" or r.qualifier != "exact":
+            continue
+        later = out[i + 1:]
+        new = [x.value for x in later if x.metric == "new_participants" and x.group == r.group]
+        renewed = [x.value for x in later if x.metric == "renewals" and x.group == r.group]
+        if new and renewed and new[0] + renewed[0] == r.value:
+            out[i] = replace(r, metric="enrolled")
+    return out
 
 
 def _remember_sentence(ctx: Context, piece: Piece, schemes: list[SchemeMention]) -> None:
@@ -753,7 +774,8 @@ _JOINED = regex.compile(r"\s*(?:,|;|và|,\s*và)?\s*")
 # "Số người tham gia BHYT theo hộ gia đình còn thấp, chỉ khoảng 1.250 người" too.
 _TOPIC_BEFORE = regex.compile(
     r"(?<!\p{L})(?:đối\s+với|riêng|với|trong\s+số|ở|BHYT|bảo\s+hiểm\s+y\s+tế|tỷ\s+lệ"
-    r"|(?:tham\s+gia\s+)?(?:BHYT\s+|bảo\s+hiểm\s+y\s+tế\s+)?theo(?:\s+hình\s+thức)?)\s*$",
+    r"|(?:tham\s+gia\s+)?(?:BHYT\s+|bảo\s+hiểm\s+y\s+tế\s+)?theo(?:\s+hình\s+thức)?)"
+    r"(?:\s+(?:nhóm|đối\s+tượng))?\s*$",  # "Riêng nhóm học sinh, sinh viên, tỷ lệ … đạt 99,6%"
     regex.IGNORECASE)
 
 
@@ -780,6 +802,7 @@ _COUNTED_AS = regex.compile(r"^\s*(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:t
                             regex.IGNORECASE)
 
 
+_HOUSEHOLDS_WITH = regex.compile(r"\s*hộ\s+(?:với|gồm|có)\s*", regex.IGNORECASE)
 _ASIDE = regex.compile(r"\([^()]*\)")  # "(chủ yếu là người M'nông, Ê Đê)"
 # "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
 _WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s+với)?)\s*$", regex.IGNORECASE)

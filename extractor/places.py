@@ -117,6 +117,10 @@ def _patterns() -> dict[str, regex.Pattern]:
         "merged_with": regex.compile(  # "… sáp nhập với", "trên cơ sở nhập hai xã"
             rf"(?<![\p{{L}}])(?i:{alternation(p['merged_with'])})"
             rf"(?:[ ]+(?i:{alternation(p['plural'])}|\d{{1,2}})(?:[ ]+(?i:{unit_full}))?)?[ ]*$"),
+        # "xã đã phối hợp với Bảo hiểm xã hội huyện Hồng Ngự vận động được 842 người": the
+        # partner's unit is not the figure's place.
+        "partner": regex.compile(rf"(?<![\p{{L}}])(?i:{alternation(p['partner_before'])})"
+                                 rf"(?:[ ]+[^\s,;.]+){{0,4}}?[ ]*$"),
         "agency": regex.compile(rf"(?:{alternation(p['agency_before_country'])})[ ]*$"),
         "name": regex.compile(rf"(?<![\p{{L}}]){NAME}(?![\p{{L}}])"),
         "joiner": regex.compile(
@@ -236,11 +240,12 @@ def _mark_locators(text: str, mentions: list[Mention]) -> list[Mention]:
         if (a.kind in ("named", "unnamed") and b.kind in ("named", "bare") and lower
                 and _LOCATOR_GAP.fullmatch(text[a.end:b.start])):
             out[i] = Mention(b.start, b.end, "locator", b.name, b.unit, b.level)
-    merged = _patterns()["merged_with"]
+    merged, partner = _patterns()["merged_with"], _patterns()["partner"]
     in_run = False  # the units after "hợp nhất với", joined by "," or "và"
     for i, m in enumerate(out):
         in_run = m.kind in ("named", "bare") and bool(
             merged.search(text, max(0, m.start - 30), m.start)
+            or partner.search(text, max(0, m.start - 60), m.start)
             or in_run and _MERGED_JOIN.fullmatch(text[out[i - 1].end:m.start]))
         if in_run:
             out[i] = Mention(m.start, m.end, "locator", m.name, m.unit, m.level)
