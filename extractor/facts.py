@@ -632,10 +632,17 @@ def _label(text: str, piece: Piece, lead: int, cue_text: Callable[[int, int], st
 
 
 def _clause_start(text: str, start: int, end: int) -> int:
+    """Where the clause holding text[end] begins; an aside in brackets before it ("Đồng bào
+    dân tộc thiểu số (chiếm 27,4% dân số) có 53.120 người") does not begin one."""
+    asides = [a.span() for a in _ASIDE.finditer(text, start, end)]
     last = start
     for m in _CLAUSE_MARK.finditer(text, start, end):
-        last = m.end()
+        if not any(a <= m.start() < b for a, b in asides):
+            last = m.end()
     return last
+
+
+_COMPLETED = regex.compile(r"\d\s*%\s*(?:so\s+với\s+)?$")
 
 
 @lru_cache(maxsize=1)
@@ -647,7 +654,9 @@ def _document_subject() -> regex.Pattern:
 
 def _target_cues(text: str, start: int, end: int) -> list[regex.Match]:
     """The target cues in text[start:end], but those in a cited document's subject."""
-    cues = list(patterns()["target"].finditer(text, start, end))
+    # "đạt 101,3% kế hoạch tỉnh giao": the plan a result completed, not an aim
+    cues = [c for c in patterns()["target"].finditer(text, start, end)
+            if not _COMPLETED.search(text, max(start, c.start() - 12), c.start())]
     if cues:
         subjects = [m.span() for m in _document_subject().finditer(text, start, end)]
         cues = [c for c in cues if not any(a <= c.start() < b for a, b in subjects)]
@@ -753,19 +762,30 @@ def _respectively(text: str, group: list[Mention], n: Number, numbers: list[Numb
     that follow "lần lượt", when there are as many as places."""
     if len(group) < 2:
         return None
-    m = _IN_TURN.search(text, group[-1].end, n.start)
+    # The last "lần lượt" or "tương ứng với" before the number opens its run ("lần lượt đạt
+    # 81,2% và 80,5%, tương ứng với 128.450/158.190 và 76.312/94.800 người").
+    m = next(reversed(list(_IN_TURN_OR_MATCHING.finditer(text, group[-1].end, n.start))), None)
     start = m.end() if m else group[-1].end
-    run = [x for x in numbers if x.start >= start][:len(group)]
-    if len(run) != len(group) or n not in run:
+    items: list[list[Number]] = []  # a ratio's two numbers are one item of the run
+    for x in (x for x in numbers if x.start >= start):
+        if items and _SLASH.fullmatch(text, items[-1][-1].end, x.start):
+            items[-1].append(x)
+        else:
+            items.append([x])
+    run = items[:len(group)]
+    if len(run) != len(group) or not any(n in item for item in run):
         return None
     # Without "lần lượt", only figures written one after another pair up in order
     # ("các xã A, B chỉ đạt 86,42% và 87,9%").
-    if m is None and not all(_JOINED.fullmatch(text[a.end:b.start])
+    if m is None and not all(_JOINED.fullmatch(text[a[-1].end:b[0].start])
                              for a, b in itertools.pairwise(run)):
         return None
-    return run.index(n)
+    return next(i for i, item in enumerate(run) if n in item)
 
 
+_IN_TURN_OR_MATCHING = regex.compile(
+    r"(?<!\p{L})(?:lần\s+lượt(?:\s+là)?|tương\s+ứng(?:\s+(?:với|là))?)(?!\p{L})", regex.IGNORECASE)
+_SLASH = regex.compile(r"\s*/\s*")
 _JOINED = regex.compile(r"\s*(?:,|;|và|,\s*và)?\s*")
 
 
@@ -802,7 +822,7 @@ _COUNTED_AS = regex.compile(r"^\s*(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:t
                             regex.IGNORECASE)
 
 
-_HOUSEHOLDS_WITH = regex.compile(r"\s*hộ\s+(?:với|gồm|có)\s*", regex.IGNORECASE)
+_HOUSEHOLDS_WITH = regex.compile(r"\s*hộ\s*(?:,|với|gồm|có)\s*", regex.IGNORECASE)
 _ASIDE = regex.compile(r"\([^()]*\)")  # "(chủ yếu là người M'nông, Ê Đê)"
 # "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
 _WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s+với)?)\s*$", regex.IGNORECASE)
@@ -828,6 +848,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
             and not _WHOLE.search(left, m.end()):
         return m.group(0)
     if clause_head is not None:  # "Trẻ em dưới 6 tuổi có 168.902 người": a number inside it
+        clause_head = _ASIDE.sub(lambda a: " " * len(a.group()), clause_head)
         m = _last_group(clause_head)
         if m is not None and not regex.search(r"[,;]", clause_head[m.end():]):
             return m.group(0)
@@ -835,7 +856,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     # the rate of a group's count are the group's too, unless a new subject comes between.
     if previous is not None and previous.group and len(left) < 70 and (metric in (
             "participants_change", "participants_change_pct", "new_participants", "renewals",
-            "coverage_rate") or _WITH_COUNT.match(left)) and not regex.search(
+            "coverage_rate", "plan_completion") or _WITH_COUNT.match(left)) and not regex.search(
                 r"(?<!\p{L})(?:toàn|chung|cả|số người|nhóm|tỷ lệ bao phủ chung)(?!\p{L})", left,
                 regex.IGNORECASE):
         return previous.group

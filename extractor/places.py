@@ -390,6 +390,7 @@ class ArticlePlaces:
                  province_hint: str | None = None) -> None:
         self.date = date
         shadowed = shadow(text)
+        self.text = shadowed
         self.mentions = find_mentions(shadowed)
         self.province_hint = province_hint
         self.main = self._main_place(shadowed, title)
@@ -515,8 +516,14 @@ class ArticlePlaces:
                                         date=self.date)
 
     def _wanted_level(self) -> int | None:
-        """The level `toàn huyện`, `toàn xã` ... speak of most: the article's own."""
-        levels = Counter(m.level for m in self.mentions if m.kind == "self" and m.level)
+        """The level `toàn huyện`, `toàn xã` ... speak of most: the article's own. "toàn"
+        ("toàn huyện", "toàn huyện Tân Châu") weighs more than "tại xã", "của huyện"."""
+        levels: Counter[int] = Counter()
+        for m in self.mentions:
+            if m.level and (m.kind == "self" or m.kind == "named" and m.level > 1):
+                whole = _WHOLE_OF.search(self.text, max(0, m.start - 10), m.start)
+                if m.kind == "self" or whole:
+                    levels[m.level] += 2 if whole else 1
         return levels.most_common(1)[0][0] if levels else None
 
     def _resolve_all(self, named: list[Mention]) -> list[tuple[Mention, Place]]:
