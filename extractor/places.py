@@ -412,6 +412,7 @@ class ArticlePlaces:
         bare = [Mention(m.start, m.end, m.kind, m.name, m.unit, _bare_level(self.known, m.name))
                 for m in find_bare(shadowed, self.known, self.mentions)]
         self.mentions = _mark_locators(shadowed, sorted(self.mentions + bare, key=lambda m: m.start))
+        self.starts = [m.start for m in self.mentions]
 
     # -- the article's own place
 
@@ -633,7 +634,7 @@ class ArticlePlaces:
 
     def _locator_after(self, m: Mention) -> Mention | None:
         """The wider unit written right after a place, saying where it lies."""
-        i = bisect_left([x.start for x in self.mentions], m.end)
+        i = bisect_left(self.starts, m.end)
         after = self.mentions[i] if i < len(self.mentions) else None
         return after if after is not None and after.kind == "locator" and (
             after.start - m.end <= LOCATOR_REACH) else None
