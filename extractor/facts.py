@@ -694,7 +694,8 @@ def _places_for(ctx: Context, piece: Piece, n: Number, mentions: list[Mention],
     # the figure's place only right before it ("của huyện (92,8%)").
     before = [m for m in mentions if m.end <= n.start and not (
         m.kind in ("self", "country") and _GENITIVE.search(text, max(0, m.start - 20), m.start)
-        and n.start - m.end > 6) and not _CLOSED_AFTER.match(text, m.end, n.start)]
+        and (n.start - m.end > 6 or "," in text[m.end:n.start]))
+        and not _CLOSED_AFTER.match(text, m.end, n.start)]
     if before:
         nearest = before[-1]
         if nearest.kind == "unnamed":

@@ -89,10 +89,11 @@ def _patterns() -> dict[str, regex.Pattern]:
     unit_abbr = "|".join(regex.escape(a) for a in sorted(p["unit_abbreviations"], key=len,
                                                           reverse=True))
     numbered = alternation(p["numbered_units"])
+    initials = "|".join(regex.escape(k) for k in sorted(p["city_initials"], key=len, reverse=True))
     return {
         "named": regex.compile(
             rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?:(?<=\.)[ ]*|(?![\p{{L}}])[ ]+)"  # "TP.Vinh"
-            rf"(?P<name>{NAME}|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
+            rf"(?P<name>{NAME}(?![\p{{L}}])|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
         "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
         "institution": regex.compile(
             rf"(?<!\p{{L}})(?i:{alternation(p['institution_words'])})\s*$"),
@@ -113,6 +114,7 @@ def _patterns() -> dict[str, regex.Pattern]:
         "hamlet": regex.compile(
             rf"(?<![\p{{L}}])(?:(?i:{alternation(p['hamlet_words'])})[ ]+(?:{NAME}|{_NUMBERED})"
             rf"|(?i:{alternation(p['numbered_hamlet_words'])})[ ]+{_NUMBERED})(?![\p{{L}}\d])"),
+        "initials": regex.compile(rf"(?<![\p{{L}}])(?:{initials})(?![\p{{L}}])"),
         "country": regex.compile(rf"(?<![\p{{L}}])(?i:{alternation(p['country'])})(?![\p{{L}}])"),
         "merged_with": regex.compile(  # "… sáp nhập với", "trên cơ sở nhập hai xã"
             rf"(?<![\p{{L}}])(?i:{alternation(p['merged_with'])})"
@@ -192,6 +194,10 @@ def find_mentions(text: str) -> list[Mention]:
             _continue_list(text, first.end(), unit, add)
         elif pats["unnamed"].match(rest):
             add(Mention(m.start(), m.end(), "unnamed", unit=unit, level=_level_for(unit)))
+    initials = load("places")["city_initials"]
+    for m in pats["initials"].finditer(text):  # "TP.HCM"
+        if not any(a <= m.start() < b for a, b in taken):
+            add(Mention(m.start(), m.end(), "named", initials[m.group(0)], "thành phố", 1))
     for m in pats["self"].finditer(text):
         if any(a <= m.start("unit") < b for a, b in taken):
             continue
@@ -491,7 +497,10 @@ class ArticlePlaces:
             at_level = set(_one_per_code([p for p in found if want is None or p.level == want]))
             if len(at_level) == 1:
                 return at_level.pop()
-            if len(set(found)) == 1 and (want is None or found[0].level == want):
+            # A wider unit named alone in the headline ("Hà Nội: …") beats a level only a
+            # passing "của huyện" asks for; "toàn huyện" would not be passing.
+            if len(set(found)) == 1 and (want is None or found[0].level == want or (
+                    found[0].level < want and want not in self._whole_levels())):
                 return found[0]
             if not at_level and want is not None and any(
                     m.kind == "named" and m.level == want and name_key(m.name) == name_key(name)
@@ -515,6 +524,11 @@ class ArticlePlaces:
         communes += [m.group(0) for m in _patterns()["name"].finditer(text)]
         return gazetteer.infer_district([c for c in communes if c], province=self.province,
                                         date=self.date)
+
+    def _whole_levels(self) -> set[int]:
+        """The levels written as a whole ("toàn huyện", "toàn huyện Tân Châu")."""
+        return {m.level for m in self.mentions if m.level and m.kind in ("self", "named")
+                and _WHOLE_OF.search(self.text, max(0, m.start - 10), m.start)}
 
     def _wanted_level(self) -> int | None:
         """The level `toàn huyện`, `toàn xã` ... speak of most: the article's own. "toàn"
