@@ -91,8 +91,9 @@ def _patterns() -> dict[str, regex.Pattern]:
     numbered = alternation(p["numbered_units"])
     initials = "|".join(regex.escape(k) for k in sorted(p["city_initials"], key=len, reverse=True))
     return {
-        "named": regex.compile(
-            rf"(?<![\p{{L}}])(?:(?i:{unit_full})|{unit_abbr})(?:(?<=\.)[ ]*|(?![\p{{L}}])[ ]+)"  # "TP.Vinh"
+        "named": regex.compile(  # "TP.Vinh", "xã đảo Thạnh An"
+            rf"(?<![\p{{L}}])(?P<unit>(?i:{unit_full})|{unit_abbr})(?:(?<=\.)[ ]*|(?![\p{{L}}])[ ]+)"
+            rf"(?:(?:{alternation(p['unit_descriptors'])})[ ]+(?=\p{{Lu}}))?"
             rf"(?P<name>{NAME}(?![\p{{L}}])|(?<=(?i:{numbered})[ ]+)\d{{1,2}}(?!\d))"),
         "unit": regex.compile(rf"(?i:{unit_full})|{unit_abbr}"),
         "institution": regex.compile(
@@ -164,7 +165,7 @@ def find_mentions(text: str) -> list[Mention]:
     for m in pats["named"].finditer(text):
         if pats["organ"].match(text, m.start()):
             continue  # "HUYỆN ỦY TRẦN VĂN THỜI", shadowed "huyện Ủy Trần Văn Thời": an organ
-        unit = gazetteer.canonical_unit(text[m.start():m.start("name")].strip())
+        unit = gazetteer.canonical_unit(m.group("unit"))
         name, end = m.group("name"), m.end()
         if unit == "tỉnh" and not _exists(name, "tỉnh") and names_official(
                 text, max(0, m.start() - 40), m.start()):
