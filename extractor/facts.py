@@ -823,6 +823,7 @@ _COUNTED_AS = regex.compile(r"^\s*(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:t
                             regex.IGNORECASE)
 
 
+_HOUSEHOLD_COUNT = regex.compile(r"^\s*\d[\d.,]*\s+(?=hộ(?!\p{L}))", regex.IGNORECASE)
 _HOUSEHOLDS_WITH = regex.compile(r"\s*hộ\s*(?:,|với|gồm|có)\s*", regex.IGNORECASE)
 _ASIDE = regex.compile(r"\([^()]*\)")  # "(chủ yếu là người M'nông, Ê Đê)"
 # "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
@@ -833,6 +834,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
                previous: Reading | None, clause_head: str | None = None) -> str | None:
     groups, stop = _groups()
     head = _COUNTED_AS.sub("", right.split(",")[0].split(";")[0])
+    head = _HOUSEHOLD_COUNT.sub("", head)  # "4.380 người thuộc 1.250 hộ cận nghèo"
     # "48.215/49.140 học sinh": the group stands after the ratio's second number.
     m = groups.match(_RATIO_REST.sub("", right).lstrip()) or groups.match(head)
     if m:
