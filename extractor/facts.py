@@ -981,13 +981,15 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         metric = _column_metric(head, n)
         if metric is None:
             continue
-        value = float(n.value) if metric.endswith("_rate") or metric == "plan_completion" \
+        value = float(n.value) if metric.endswith(("_rate", "_pct")) or metric == "plan_completion" \
             else int(n.value)
         if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
             value = -value  # "-58" in a column of changes
         date = (intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
                 else _date_for(ctx, piece, n, phrases, metric))
         readings.append(Reading(n, metric, value, n.qualifier, group, date, None, (loc,)))
+    if any(r.metric == "coverage_rate" for r in readings):
+        readings = [r for r in readings if r.metric != "participants_change_pct"]
     return readings
 
 
@@ -999,7 +1001,10 @@ def _column_metric(header: str, n: Number) -> str | None:
     h = header.casefold()
     if regex.search(r"tăng|giảm", h) and not regex.search(r"điểm|%", h) and not n.percent:
         return "participants_change"  # "Tăng, giảm so với 31/12/2017 (người)": +386, -58
-    if regex.search(r"điểm|tăng|giảm|so với|chưa|stt|^tt$", h):
+    if regex.search(r"tăng|giảm", h) and "điểm" not in h:
+        # "Tăng/giảm so với năm 2022 (%)": of people, unless the row has a rate (then points)
+        return "participants_change_pct"
+    if regex.search(r"điểm|so với|chưa|stt|^tt$", h):
         return None
     if "kế hoạch" in h or "chỉ tiêu" in h:
         if not ("%" in h or n.percent):
