@@ -95,7 +95,10 @@ def _in_quote(text: str, piece: Piece, n: Number) -> bool:
         head.rfind('"') if head.count('"') % 2 == 1 else -1)
     if opened < 0:
         return False
-    return not names_official(text, piece.start, piece.start + opened)
+    # A quote that opens its sentence has its speaker in the sentence before, in the same
+    # paragraph ("Ông A, Phó Tổng Giám đốc BHXH Việt Nam, cho biết … “Năm 2020, chúng tôi …").
+    speaker_from = text.rfind("\n", 0, piece.start) + 1 if not head[:opened].strip() else piece.start
+    return not names_official(text, speaker_from, piece.start + opened)
 
 
 @lru_cache(maxsize=1)
@@ -642,6 +645,8 @@ def _clause_start(text: str, start: int, end: int) -> int:
     return last
 
 
+# Between a figure and a year that is another figure's: "đạt trên 98,5% và đến năm 2025 …".
+_NEXT_PART = regex.compile(r",|(?<!\p{L})và(?!\p{L})")
 _COMPLETED = regex.compile(r"\d\s*%\s*(?:so\s+với\s+)?$")
 
 
@@ -880,7 +885,10 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
         dated = [p for p in before if p.value]
         after = [p for p in usable if p.value and p.start >= n.end and p.start - n.end < 40
                  and ";" not in ctx.article.text[n.end:p.start]]
-        pool = ([p for p in dated if p.start >= clause_start] or dated or after)
+        # "…, tiến tới mục tiêu trên 95% dân số vào năm 2025": a year after the figure in its
+        # own clause beats one of an earlier clause.
+        own_after = [p for p in after if not _NEXT_PART.search(ctx.article.text, n.end, p.start)]
+        pool = ([p for p in dated if p.start >= clause_start] or own_after or dated or after)
         if pool:
             # "phấn đấu đến ngày 31/12/2022": a day after the target cue is the day it is to
             # be reached by; else ("Tính đến 30/9, ... chỉ tiêu giao") the aim is the year's.
