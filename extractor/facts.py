@@ -823,7 +823,8 @@ _LIST_GAP = regex.compile(r"\s*(?:,|và|;|cùng)\s*(?:(?:BHXH|UBND|Bảo\s+hiể
 _RATIO_REST = regex.compile(r"^\s*/\s*[\d.,]+")
 # "(lượt) người tham gia BHYT theo hình thức hộ gia đình": what stands between a count and
 # its group.
-_COUNTED_AS = regex.compile(r"^\s*(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:thuộc)?\s*(?:tham gia)?\s*"
+_COUNTED_AS = regex.compile(r"^\s*(?:đối\s+với\s+)?(?:lượt\s+)?(?:người|số|thẻ)?\s*(?:thuộc)?\s*"
+                            r"(?:tham gia)?\s*"
                             r"(?:BHYT|bảo hiểm y tế)?\s*(?:theo)?\s*(?:hình thức)?\s*",
                             regex.IGNORECASE)
 

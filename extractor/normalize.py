@@ -66,6 +66,11 @@ _SPLIT_DECIMAL = regex.compile(r"(?<![\d.,/])(\d{1,3}), (\d{1,2})(?=\s*%)")
 # "| 14 608 |": a table cell grouped with (non-breaking) spaces, which pages use as well as
 # dots; only a cell of nothing else is read so ("năm 2022 có 45 người" stays as it is).
 _SPACED_CELL = regex.compile(r"(\|[ \t]*)(\d{1,3}(?: \d{3})+)(?=[ \t]*\|)")
+# "187 420 người", "14 230/15 874": a count grouped with (non-breaking) spaces in prose, read
+# so only before a people word or a slash, or after a slash.
+_SPACED_COUNT = regex.compile(
+    r"(?<![\d.,])(?:(?<=/\s?)\d{1,3}(?: \d{3})+(?![\d.,])"
+    r"|\d{1,3}(?: \d{3})+(?=\s*(?:/|người|thẻ|nhân\s+khẩu|dân(?!\p{L}))))")
 
 
 # Vietnamese written in UTF-8 and read back as Windows-1252: "Ä‘" for "đ", "á»‡" for "ệ",
@@ -89,6 +94,7 @@ def normalize_text(text: str) -> str:
     text = _GLUED_SENTENCE.sub(" ", (_WRAPPED if wrapped else _BROKEN_LINE).sub(" ", text))
     text = _SPLIT_GROUP.sub(r"\1.\2", text)
     text = _SPACED_CELL.sub(lambda m: m.group(1) + m.group(2).replace(" ", "."), text)
+    text = _SPACED_COUNT.sub(lambda m: m.group(0).replace(" ", "."), text)
     return _SPLIT_DECIMAL.sub(r"\1,\2", text)
 
 

@@ -149,7 +149,33 @@ def _page_tree(html: str) -> HtmlElement | None:
         _unwrap_layout_tables(tree)
         _drop_link_items(tree)
         _captions_as_paragraphs(tree)
+        _div_tables_as_tables(tree)
     return tree
+
+
+# A cell of a table built from <div>s holds a short value, and no block of its own.
+DIV_CELL_CHARS = 60
+_BLOCKS = {"div", "p", "table", "ul", "ol", "section", "article"}
+
+
+def _div_tables_as_tables(tree: HtmlElement) -> None:
+    """`<div class="tr"><div class="td">Xã Ân Tín</div><div class="td">9.870</div>…`: rows of
+    short cells laid out with <div>s, which content extractors drop, become a <table>."""
+    for box in list(tree.iter("div")):
+        rows = [r for r in box if isinstance(r.tag, str)]
+        if len(rows) < 2 or any(r.tag != "div" for r in rows):
+            continue
+        cells = [[c for c in r if isinstance(c.tag, str)] for r in rows]
+        widths = {len(cs) for cs in cells}
+        if len(widths) != 1 or widths.pop() < 2 or not all(
+                c.tag in ("div", "span") and not any(x.tag in _BLOCKS for x in c.iterdescendants())
+                and len(c.text_content().strip()) <= DIV_CELL_CHARS for cs in cells for c in cs):
+            continue
+        box.tag = "table"
+        for row, cs in zip(rows, cells, strict=True):
+            row.tag = "tr"
+            for cell in cs:
+                cell.tag = "td"
 
 
 def _captions_as_paragraphs(tree: HtmlElement) -> None:

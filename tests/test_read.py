@@ -280,3 +280,21 @@ def test_a_camel_case_lead_block_and_a_photo_caption_are_kept(tmp_path):
     [article] = read_inputs([str(path)])
     assert "158.204 người" in article.text
     assert "Hiện xã Gia Hiệp có 93,4% dân số" in article.text
+
+
+def test_a_table_laid_out_with_divs_is_read_as_a_table(tmp_path):
+    """Rows of short cells built from <div>s, which content extractors drop."""
+    rows = "".join(f"<div class='tr'><div class='td'>{name}</div><div class='td'>{n}</div>"
+                   f"<div class='td'>{rate}</div></div>"
+                   for name, n, rate in [("Xã Ân Phong", "9.210", "93,4"),
+                                         ("Xã Ân Đức", "8.015", "91,8")])
+    page = ("<html><head><title>Hoài Ân: BHYT</title></head><body><article>"
+            "<h1>Hoài Ân: kết quả BHYT năm 2019</h1>"
+            f"<p>{BODY}</p><p>Kết quả tại một số xã (số liệu đến 31/12/2019):</p>"
+            "<div class='tbl'><div class='tr'><div class='td'>Đơn vị</div><div class='td'>"
+            "Số người có thẻ BHYT</div><div class='td'>Tỷ lệ (%)</div></div>"
+            f"{rows}</div><p>{BODY}</p></article></body></html>")
+    path = tmp_path / "hoaian.html"
+    path.write_text(page, "utf-8")
+    [article] = read_inputs([str(path)])
+    assert "Xã Ân Phong" in article.text and "93,4" in article.text
