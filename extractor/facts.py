@@ -36,7 +36,7 @@ from .metrics import SchemeMention, classify, patterns, scheme_mentions
 from .model import Article, Fact
 from .numbers import Number, as_count, find_numbers, implied_percent, shares
 from .places import ArticlePlaces, Locality, Mention, names_institution, names_official
-from .segment import Piece, headline_end, segment
+from .segment import Piece, headline_end, plan_words, segment
 
 _RATIO = regex.compile(r"\s*/\s*$")
 _CLAUSE_MARK = regex.compile(r"[,;:(]")
@@ -958,10 +958,16 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
     cells = piece.cells
     if len(cells) != len(piece.header):
         return []
+    years = [_YEAR_CELL.fullmatch(h.strip()) for h in piece.header]
+    if sum(1 for y in years if y) >= 2:
+        return _read_sideways_row(ctx, piece, numbers, years)
     name_cell = next((c for c in cells if regex.search(r"\p{L}{2,}", text[c.start:c.end])), None)
     if name_cell is None:
         return []
     header_text = " ".join(piece.header)
+    name_header = piece.header[cells.index(name_cell)]
+    if _VILLAGE_COLUMN.search(name_header) and not _total_row(text[name_cell.start:name_cell.end]):
+        return []  # "Thôn | Số nhân khẩu | …": villages' figures are no facts
     unit_hint = 3 if regex.search(r"(?i)xã|phường|thị trấn", header_text) else None
     mentions = _within(ctx.places.mentions, name_cell.start, name_cell.end)
     if _total_row(text[name_cell.start:name_cell.end]):
@@ -999,6 +1005,46 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         readings.append(Reading(n, metric, value, n.qualifier, group, date, None, (loc,)))
     if any(r.metric == "coverage_rate" for r in readings):
         readings = [r for r in readings if r.metric != "participants_change_pct"]
+    return readings
+
+
+_VILLAGE_COLUMN = regex.compile(
+    rf"^\s*(?:{alternation(load('places')['hamlet_words'])})(?:\s*[/,]\s*\S+)*\s*$", regex.IGNORECASE)
+# A header cell that is a year: a table laid sideways, one indicator a row, one year a column.
+_YEAR_CELL = regex.compile(r"(?:năm\s+)?((?:19|20)\d{2})", regex.IGNORECASE)
+
+
+def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
+                       years: list[regex.Match | None]) -> list[Reading]:
+    """"Tỷ lệ bao phủ BHYT (%) | 87,18 | 89,71 | …" under "Chỉ tiêu | Năm 2019 | Năm 2020 | …":
+    the row's label says what its numbers are, the column's year when; the place is the
+    article's."""
+    text = ctx.article.text
+    label = piece.cells[0]
+    label_text = text[label.start:label.end]
+    if any(m.scheme != "bhyt" for m in scheme_mentions(text, label.start, label.end)):
+        return []  # "Số người tham gia BHXH tự nguyện (người)"
+    loc = ctx.places.default(label.start)
+    if loc is None:
+        return []
+    intro = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
+    aims = piece.plan or bool(_target_cues(intro, 0, len(intro))) and not plan_words()[1].search(intro)
+    named = _groups()[0].search(label_text)
+    readings = []
+    for cell, year in zip(piece.cells[1:], years[1:], strict=True):
+        nums = [n for n in numbers if cell.start <= n.start < cell.end]
+        if year is None or len(nums) != 1:
+            continue
+        n = nums[0]
+        metric = _column_metric(label_text, n)
+        if metric is None:
+            continue
+        if aims:  # "Nghị quyết giao chỉ tiêu … từng năm như sau:"
+            metric = _AIMED.get(metric, metric)
+        value = float(n.value) if metric.endswith(("_rate", "_pct")) or metric == "plan_completion" \
+            else int(n.value)
+        readings.append(Reading(n, metric, value, n.qualifier, named.group(0) if named else None,
+                                year.group(1), None, (loc,)))
     return readings
 
 

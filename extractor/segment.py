@@ -66,7 +66,8 @@ def _heading(line: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _plan_words() -> tuple[regex.Pattern, regex.Pattern]:
+def plan_words() -> tuple[regex.Pattern, regex.Pattern]:
+    """(plan heading words, result heading words) of `patterns/metrics.yml`."""
     m = load("metrics")
     return (regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['plan_headings'])})(?!\p{{L}})",
                           regex.IGNORECASE),
@@ -93,7 +94,8 @@ _PIPE = regex.compile(r"\|")
 
 
 def _is_row(line: str) -> bool:
-    if line.count("\t") >= 2 or (line.strip().startswith("|") and line.strip().endswith("|")):
+    if line.count("\t") >= 2 or (line.strip().startswith("|") and line.strip().endswith("|")) or (
+            line.count(" | ") >= 2):  # "Chỉ tiêu | 2021 | 2022", a table pasted without borders
         # A page laid out in a table puts its article in cells: a sentence there is text.
         return not any(len(cell) > 200 or (len(cell) > 80 and cell.strip().endswith("."))
                        for cell in regex.split(r"[\t|]", line))
@@ -142,7 +144,7 @@ def segment(text: str) -> list[Piece]:
     body_chars = 0
     head_end = headline_end(text)
     plan = False
-    plan_word, result_word = _plan_words()
+    plan_word, result_word = plan_words()
     header_at: tuple[int, tuple[Cell, ...]] | None = None  # a header row not yet followed by data
     for number, line in enumerate(text.split("\n")):
         start, end = pos, pos + len(line)
