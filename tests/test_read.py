@@ -275,9 +275,7 @@ def test_a_camel_case_lead_block_and_a_photo_caption_are_kept(tmp_path):
             "<div class='ArtContent'><figure><img src='a.jpg'><figcaption>Nhân viên đại lý thu xã "
             "Gia Hiệp tư vấn cho người dân. Hiện xã Gia Hiệp có 93,4% dân số tham gia BHYT"
             f"</figcaption></figure><p>{BODY}</p><p>{BODY}</p></div></div></body></html>")
-    path = tmp_path / "dilinh.html"
-    path.write_text(page, "utf-8")
-    [article] = read_inputs([str(path)])
+    [article] = read_inputs([_write(tmp_path / "dilinh.html", page.encode("utf-8"))])
     assert "158.204 người" in article.text
     assert "Hiện xã Gia Hiệp có 93,4% dân số" in article.text
 
@@ -294,7 +292,5 @@ def test_a_table_laid_out_with_divs_is_read_as_a_table(tmp_path):
             "<div class='tbl'><div class='tr'><div class='td'>Đơn vị</div><div class='td'>"
             "Số người có thẻ BHYT</div><div class='td'>Tỷ lệ (%)</div></div>"
             f"{rows}</div><p>{BODY}</p></article></body></html>")
-    path = tmp_path / "hoaian.html"
-    path.write_text(page, "utf-8")
-    [article] = read_inputs([str(path)])
+    [article] = read_inputs([_write(tmp_path / "hoaian.html", page.encode("utf-8"))])
     assert "Xã Ân Phong" in article.text and "93,4" in article.text
