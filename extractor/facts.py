@@ -996,8 +996,7 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         metric = _column_metric(head, n)
         if metric is None:
             continue
-        value = float(n.value) if metric.endswith(("_rate", "_pct")) or metric == "plan_completion" \
-            else int(n.value)
+        value = _value(n, metric, "")
         if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
             value = -value  # "-58" in a column of changes
         date = (intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
@@ -1041,8 +1040,7 @@ def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
             continue
         if aims:  # "Nghị quyết giao chỉ tiêu … từng năm như sau:"
             metric = _AIMED.get(metric, metric)
-        value = float(n.value) if metric.endswith(("_rate", "_pct")) or metric == "plan_completion" \
-            else int(n.value)
+        value = _value(n, metric, "")
         readings.append(Reading(n, metric, value, n.qualifier, named.group(0) if named else None,
                                 year.group(1), None, (loc,)))
     return readings
