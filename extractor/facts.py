@@ -832,6 +832,11 @@ _COUNTED_AS = regex.compile(r"^\s*(?:đối\s+với\s+)?(?:lượt\s+)?(?:ngư�
 _HOUSEHOLD_COUNT = regex.compile(r"^\s*\d[\d.,]*\s+(?=hộ(?!\p{L}))", regex.IGNORECASE)
 _HOUSEHOLDS_WITH = regex.compile(r"\s*hộ\s*(?:,|với|gồm|có)\s*", regex.IGNORECASE)
 _ASIDE = regex.compile(r"\([^()]*\)")  # "(chủ yếu là người M'nông, Ê Đê)"
+
+
+def _without_asides(text: str) -> str:
+    """`text` with its asides in brackets blanked, offsets kept."""
+    return _ASIDE.sub(lambda a: " " * len(a.group()), text)
 # "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
 _WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s+với)?)\s*$", regex.IGNORECASE)
 
@@ -847,7 +852,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
         return m.group(0)
     # "Đồng bào dân tộc thiểu số (chủ yếu là người M'nông, Ê Đê) có 29.870 người": an aside
     # in brackets neither names the group nor ends the subject.
-    left = _ASIDE.sub(lambda a: " " * len(a.group()), left)
+    left = _without_asides(left)
     m = _last_group(left)
     # A group that opens the sentence is its subject, commas or not ("Học sinh các trường
     # Tiểu học, THCS trên địa bàn xã tham gia BHYT đạt 100%").
@@ -857,7 +862,7 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
             and not _WHOLE.search(left, m.end()):
         return m.group(0)
     if clause_head is not None:  # "Trẻ em dưới 6 tuổi có 168.902 người": a number inside it
-        clause_head = _ASIDE.sub(lambda a: " " * len(a.group()), clause_head)
+        clause_head = _without_asides(clause_head)
         m = _last_group(clause_head)
         if m is not None and not regex.search(r"[,;]", clause_head[m.end():]):
             return m.group(0)
@@ -966,11 +971,12 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         return []
     header_text = " ".join(piece.header)
     name_header = piece.header[cells.index(name_cell)]
-    if _VILLAGE_COLUMN.search(name_header) and not _total_row(text[name_cell.start:name_cell.end]):
+    total = _total_row(text[name_cell.start:name_cell.end])
+    if _VILLAGE_COLUMN.search(name_header) and not total:
         return []  # "Thôn | Số nhân khẩu | …": villages' figures are no facts
     unit_hint = 3 if regex.search(r"(?i)xã|phường|thị trấn", header_text) else None
     mentions = _within(ctx.places.mentions, name_cell.start, name_cell.end)
-    if _total_row(text[name_cell.start:name_cell.end]):
+    if total:
         loc = ctx.places.default(name_cell.start)
     elif mentions:
         loc = ctx.places.resolve(mentions[0], prefer_level=unit_hint)
@@ -1047,7 +1053,12 @@ def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
 
 
 def _total_row(name: str) -> bool:
-    return name.strip(" :.").casefold() in {w.casefold() for w in load("places")["total_rows"]}
+    return name.strip(" :.").casefold() in _total_words()
+
+
+@lru_cache(maxsize=1)
+def _total_words() -> frozenset[str]:
+    return frozenset(w.casefold() for w in load("places")["total_rows"])
 
 
 def _column_metric(header: str, n: Number) -> str | None:

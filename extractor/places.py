@@ -400,6 +400,7 @@ class ArticlePlaces:
         self.text = shadowed
         self.mentions = find_mentions(shadowed)
         self.province_hint = province_hint
+        self.want = self._wanted_level()
         self.main = self._main_place(shadowed, title)
         # A headline's place the gazetteer cannot settle (a name in two provinces, a unit it
         # lacks) still names what "toàn huyện" means, unresolved.
@@ -408,7 +409,7 @@ class ArticlePlaces:
         self.unresolved_main = None if self.main else next(
             (m for m in named if m.start < head_end), None) or next(
             (m for m in named if self._resolve_named(m, self.province, None) is None
-             and m.level == self._wanted_level()), None)
+             and m.level == self.want), None)
         self.known = _known_names(self.main, self.date)
         # A commune whose name opens with a village word ("Buôn Tría", "Bản Bo") is no village.
         self.mentions = [
@@ -471,7 +472,7 @@ class ArticlePlaces:
         of the level its `toàn huyện`/`toàn tỉnh` refer to, else the district holding the
         communes it names, else the province its site or dateline stands for."""
         self.province = self._province_context(text)
-        want = self._wanted_level()
+        want = self.want
         named = [m for m in self.mentions if m.kind in ("named", "locator") and m.name]
         resolved = self._resolve_all(named)
         head_end = headline_end(text)
