@@ -35,8 +35,9 @@ class TimePhrase:
     start: int
     end: int
     value: str | None  # YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY; None for `now`
-    kind: str  # asof | opener | point | now | asof_now | baseline | event | ignore
+    kind: str  # asof | opener | point | now | asof_now | this_year | baseline | event | ignore
     same_period: bool = False  # "cùng kỳ năm 2021": the figure's own period, that year
+    plan: bool = False  # "kế hoạch năm 2023": a plan's year, which dates only what it aims at
     yearless: bool = False
 
 
@@ -71,6 +72,7 @@ def _words() -> dict[str, regex.Pattern]:
         "event": ending("event"),
         "modifier": ending("year_modifier_before"),
         "scheme_before": ending("year_scheme_before"),
+        "plan": ending("plan_year_before"),
         "campaign": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['campaign_words'])})(?!\p{{L}})",
                                   regex.IGNORECASE),
         "same_period": regex.compile(rf"(?:{alternation(d['same_period'])})\s*$", regex.IGNORECASE),
@@ -79,6 +81,10 @@ def _words() -> dict[str, regex.Pattern]:
         "now": regex.compile(
             rf"(?<!\p{{L}})(?:{alternation([w for w in d['now'] if w != 'hiện'])})(?!\p{{L}})"
             rf"|(?<=^|[,.:;]\s*|\s)hiện(?=\s+(?:{alternation(d['now_hien_before'])})(?!\p{{L}}))",
+            regex.IGNORECASE),
+        # "Trong năm, xã phát triển mới 214 người": the year reported on, unnamed.
+        "this_year": regex.compile(
+            rf"(?<!\p{{L}})(?:{alternation(d['this_year'])})(?=\s*[,;:]|\s+(?:qua|vừa\s+qua)[\s,])",
             regex.IGNORECASE),
         "year_ago": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['year_ago'])})(?!\p{{L}})",
                                   regex.IGNORECASE),
@@ -142,6 +148,7 @@ class FoundPhrase:
     groups: dict[str, str | None] | None  # the date pattern's groups; None for "now" words
     kind: str
     same_period: bool = False
+    plan: bool = False
 
     def dated(self, published: str | None, fallback_year: int | None) -> TimePhrase | None:
         """The phrase with its value; None for a form that names no time without a year."""
@@ -152,7 +159,7 @@ class FoundPhrase:
         if value is None and not (g["q"] or g["h"] or g["mo"] or g["dm"]):
             return None
         return TimePhrase(self.start, self.end, value, self.kind,
-                          same_period=self.same_period, yearless=yearless)
+                          same_period=self.same_period, plan=self.plan, yearless=yearless)
 
 
 def scan_time_phrases(text: str, start: int = 0, end: int | None = None) -> list[FoundPhrase]:
@@ -173,13 +180,16 @@ def scan_time_phrases(text: str, start: int = 0, end: int | None = None) -> list
                 and w["campaign"].search(_CLAUSE_BREAK.split(before)[-1]))):
             continue  # "BHYT năm 2018" names a campaign
         out.append(FoundPhrase(m.start(), m.end(), g, _kind(text, start, m, before),
-                               same_period=bool(w["same_period"].search(before[-25:]))))
+                               same_period=bool(w["same_period"].search(before[-25:])),
+                               plan=bool(w["plan"].search(before[-15:]))))
     for m in w["now"].finditer(text, start, end):
         if not any(p.start <= m.start() < p.end for p in out):
             # "tính đến thời điểm hiện tại" states an "as of" like any date: later sentences
             # take it; a bare "đến nay" dates its own sentence only.
             as_of_now = w["tinh"].search(text, max(start, m.start() - 30), m.start())
             out.append(FoundPhrase(m.start(), m.end(), None, "asof_now" if as_of_now else "now"))
+    for m in w["this_year"].finditer(text, start, end):
+        out.append(FoundPhrase(m.start(), m.end(), None, "this_year"))
     out.sort(key=lambda p: p.start)
     return out
 

@@ -35,7 +35,14 @@ from .dates import (
 from .metrics import SchemeMention, classify, patterns, scheme_mentions
 from .model import Article, Fact
 from .numbers import Number, as_count, find_numbers, implied_percent, shares
-from .places import ArticlePlaces, Locality, Mention, names_institution, names_official
+from .places import (
+    ArticlePlaces,
+    Locality,
+    Mention,
+    names_institution,
+    names_official,
+    province_of_owner,
+)
 from .segment import Piece, headline_end, plan_words, segment
 
 _RATIO = regex.compile(r"\s*/\s*$")
@@ -195,6 +202,8 @@ def _context(article: Article) -> Context:
     if hint is None:
         hint = _paper_province(text[:600])
     date = published or (str(fallback_year) if fallback_year else None)
+    if hint is None and article.site:
+        hint = province_of_owner(article.site, date)
     places = ArticlePlaces(text, article.title, date, hint)
     head = (article.title or "") + text[:1500]
     bhyt = bool(patterns()["bhyt"].search(head))
@@ -553,17 +562,20 @@ def _read_sentence(ctx: Context, piece: Piece, numbers: list[Number],
 
 
 def _enrolled_as_parts(readings: list[Reading]) -> list[Reading]:
-    """"6.393 người đóng BHYT, trong đó 1.027 người tham gia mới và 5.366 người tái tục": a
-    count that is exactly the new and renewed enrolments after it is enrolments, not holders."""
+    """"6.393 người đóng BHYT, trong đó 1.027 người tham gia mới và 5.366 người tái tục", "phát
+    triển mới 2.105 người, tái tục 9.870 người, nâng tổng số lên 11.975 người": a count that
+    is exactly the new and renewed enrolments after it (or else just before it) is
+    enrolments, not holders."""
     out = list(readings)
     for i, r in enumerate(out):
         if r.metric != "participants" or r.qualifier != "exact":
             continue
-        later = out[i + 1:]
-        new = [x.value for x in later if x.metric == "new_participants" and x.group == r.group]
-        renewed = [x.value for x in later if x.metric == "renewals" and x.group == r.group]
-        if new and renewed and new[0] + renewed[0] == r.value:
-            out[i] = replace(r, metric="enrolled")
+        for parts in (out[i + 1:], out[i - 1::-1] if i else []):
+            new = [x.value for x in parts if x.metric == "new_participants" and x.group == r.group]
+            renewed = [x.value for x in parts if x.metric == "renewals" and x.group == r.group]
+            if new and renewed and new[0] + renewed[0] == r.value:
+                out[i] = replace(r, metric="enrolled")
+                break
     return out
 
 
@@ -882,7 +894,7 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
     usable = [p for p in phrases if p.kind not in ("baseline", "ignore", "event")]
     if not metric.startswith("target_"):
         # "Chỉ tiêu ... năm 2020 ... là 298.600 người; huyện đã đạt 95,96%": that year dates the aim.
-        usable = [p for p in usable if not patterns()["target"].search(
+        usable = [p for p in usable if not p.plan and not patterns()["target"].search(
             ctx.article.text, _clause_start(ctx.article.text, piece.start, p.start), p.start)
             or patterns()["estimate"].search(ctx.article.text, p.end, n.start)]
     before = [p for p in usable if p.end <= n.start]
@@ -915,6 +927,9 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
         p = before[-1]
         if p.kind in ("now", "asof_now"):
             return ctx.published
+        if p.kind == "this_year":
+            year = ctx.state or ctx.published
+            return year[:4] if year else None
         if p.value:
             return p.value
     if piece.kind == "title":
@@ -943,14 +958,19 @@ def _baseline_for(ctx: Context, phrases: list[TimePhrase], n: Number, date: str 
     return p.value
 
 
+# A bracket opened before a figure, with no figure or closing bracket between.
+_OPEN_ASIDE = regex.compile(r"\([^()\d]*$")
+
+
 def _baseline_parenthesis(text: str, piece: Piece, n: Number,
                           phrases: list[TimePhrase]) -> str | None:
-    """`so với cuối năm 2018 (102.182 người)`: the count in brackets is the figure at the
-    baseline date."""
-    if not text[max(piece.start, n.start - 3):n.start].rstrip().endswith("("):
+    """`so với cuối năm 2018 (102.182 người)`, `so với ngày 1/7/2025 (khi phường mới thành
+    lập, 56.795 người)`: the count in brackets is the figure at the baseline date."""
+    opened = _OPEN_ASIDE.search(text, max(piece.start, n.start - 80), n.start)
+    if opened is None:
         return None
-    base = [p for p in phrases if p.kind == "baseline" and p.end <= n.start
-            and n.start - p.end < 6]
+    base = [p for p in phrases if p.kind == "baseline" and p.end <= opened.start()
+            and opened.start() - p.end < 3]
     if not base or not base[-1].value:
         return None
     return base[-1].value

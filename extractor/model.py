@@ -15,6 +15,9 @@ class Article:
     published: str | None = None  # YYYY-MM-DD or YYYY-MM, from the page or feed, when known
     url: str | None = None
     form: str = "txt"  # txt | html | jsonl
+    # The page footer's line naming its publisher ("UBND xã Quảng Phú - huyện Quảng Điền -
+    # tỉnh Thừa Thiên Huế"): where a commune's portal says which province it is in.
+    site: str | None = None
 
 
 @dataclass(frozen=True)

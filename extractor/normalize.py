@@ -40,13 +40,13 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
 # A crawl breaks lines inside sentences ("tỷ lệ học sinh, sinh viên\ntham gia BHYT đạt"):
-# a single line break between a word, comma or semicolon and a lower-case word (not a list
-# mark "b)") is a space.
+# a single line break between a word, figure, comma or semicolon and a lower-case word (not
+# a list mark "b)") is a space ("đạt 93,05%<br>dân số").
 # Before a digit only when the line is long (a paragraph's, not a headline's above a dateline).
 # The line break comes first in the pattern and the look-behinds last: tried at every
 # position, the long look-behind made this the slowest step of reading.
 def _broken_line(long_line: int) -> regex.Pattern:
-    return regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll}(?![).]))(?<=[\p{L}\d,;][ \t]*\n)"
+    return regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll}(?![).]))(?<=[\p{L}\d,;%)][ \t]*\n)"
                          rf"|(?=\d)(?<=^[^\n]{{{long_line},}}\p{{Ll}}[ \t]*\n))", regex.MULTILINE)
 
 

@@ -222,6 +222,19 @@ def find_mentions(text: str) -> list[Mention]:
     return _mark_locators(text, kept)
 
 
+def province_of_owner(line: str, date: str | None) -> str | None:
+    """The province a publisher's line puts it in ("UBND xã Quảng Phú - huyện Quảng Điền -
+    tỉnh Thừa Thiên Huế", "UBND huyện Lục Ngạn"): that of the widest unit named that the
+    gazetteer knows in one province only."""
+    named = [m for m in find_mentions(line) if m.kind in ("named", "locator")]
+    for m in sorted(named, key=lambda m: m.level if m.level is not None else 1):
+        # by level, not unit word: "tỉnh Thừa Thiên Huế" was the city of Huế by 2025
+        provinces = {p.province for p in gazetteer.find(m.name, level=m.level, date=date)}
+        if len(provinces) == 1:
+            return provinces.pop()
+    return None
+
+
 # Between a place and the wider unit it lies in: "xã A, huyện B", "xã A (tỉnh B)", "huyện
 # A (cũ) thuộc tỉnh B".
 _LOCATOR_GAP = regex.compile(r"\s*(?:\((?:cũ|mới)\)\s*)?(?:[,(\-–]|,?\s*(?:thuộc|của))\s*")

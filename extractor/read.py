@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from copy import deepcopy
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,7 +138,7 @@ def html_to_article(html: str, source: str, *, url: str | None = None,
     text = "\n\n".join([*parts, *([lead] if lead else []), body.strip()])
     return Article(source=source, text=normalize_text(text),
                    title=normalize_text(page_title) if page_title else None,
-                   published=page_date, url=url, form=form)
+                   published=page_date, url=url, form=form, site=_site_owner(tree))
 
 
 def _page_tree(html: str) -> HtmlElement | None:
@@ -284,14 +285,52 @@ def _lead(tree: HtmlElement, body: str) -> str | None:
     words = {w.casefold() for w in load("noise")["lead_classes"]}
     folded_body = " ".join(body.split())
     for element in tree.iter("div", "p", "h2", "h3", "span", "section", "strong", "b", "td"):
-        names = f"{element.get('class') or ''} {element.get('id') or ''}"
-        # "article-sapo", "sapo_detail", "ArtSapo": the parts of each name, camel case too
-        parts = re.split(r"[\s_-]+|(?<=[a-z])(?=[A-Z])", names)
-        if not words.intersection(p.casefold() for p in parts):
+        if not words.intersection(_name_parts(element)):
             continue
         lead = " ".join(element.text_content().split())
         if len(lead) >= 60 and lead not in folded_body and lead[:60] not in folded_body:
             return lead
+    return None
+
+
+def _name_parts(element: HtmlElement) -> set[str]:
+    """The parts of an element's class and id: "article-sapo", "sapo_detail", "ArtSapo"
+    (camel case too), folded."""
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return {p.casefold() for p in re.split(r"[\s_-]+|(?<=[a-z])(?=[A-Z])", names) if p}
+
+
+@lru_cache(maxsize=1)
+def _site_owner_line() -> re.Pattern:
+    from .data import load
+
+    cues = "|".join(re.escape(c) for c in load("noise")["site_owner_cues"])
+    units = "|".join(re.escape(u) for u in load("places")["unit_words"])
+    return re.compile(rf"(?i:{cues})\b.{{0,40}}?(?i:{units})\s+[^\W\d_]")
+
+
+_LINE_BREAKS = ("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6")
+# A publisher's line, not the footer's whole text: addresses and phones follow it.
+SITE_OWNER_CHARS = 160
+
+
+def _site_owner(tree: HtmlElement) -> str | None:
+    """The line of the page's footer that names its publisher and where it is ("UBND xã
+    Quảng Phú - huyện Quảng Điền - tỉnh Thừa Thiên Huế")."""
+    from .data import load
+
+    classes = {c.casefold() for c in load("noise")["footer_classes"]}
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or not (
+                element.tag == "footer" or classes.intersection(_name_parts(element))):
+            continue
+        footer = deepcopy(element)
+        for block in footer.iter(*_LINE_BREAKS):  # the lines as a reader sees them
+            block.tail = "\n" + (block.tail or "")
+        for line in footer.text_content().split("\n"):
+            m = _site_owner_line().search(line)
+            if m:
+                return normalize_text(" ".join(line[m.start():].split())[:SITE_OWNER_CHARS])
     return None
 
 

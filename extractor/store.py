@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS articles (
     published TEXT,
     url TEXT,
     form TEXT,
+    site TEXT,
     text TEXT NOT NULL,
     chars INTEGER
 );
@@ -151,6 +152,8 @@ def open_db(path: str) -> Database:
     # worst, the last ones on a power cut) and never corrupts; FULL syncs on every commit.
     db.execute("PRAGMA synchronous = NORMAL")
     db.conn.executescript(SCHEMA)
+    if "site" not in db["articles"].columns_dict:  # a database built before the column
+        db.execute("ALTER TABLE articles ADD COLUMN site TEXT")
     return db
 
 
@@ -166,9 +169,10 @@ def _hash(*parts: object) -> str:
 
 
 def article_id(article: Article) -> str:
-    """The article's identity: its source and text, as read by this version of the pipeline
-    (a changed rule or pattern makes every article new again, so no stale fact survives)."""
-    return _hash(article.source, article.text, pipeline())
+    """The article's identity: its source, text and publisher's line, as read by this version
+    of the pipeline (a changed rule or pattern makes every article new again, so no stale fact
+    survives)."""
+    return _hash(article.source, article.text, article.site, pipeline())
 
 
 @lru_cache(maxsize=1)
@@ -247,10 +251,10 @@ def save_article(db: Database, article: Article, facts: Iterable[Fact],
     with db.atomic():
         _delete_source(db, article.source)
         rowid = db.execute(
-            "INSERT INTO articles (id, source, title, published, url, form, text, chars) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles (id, source, title, published, url, form, site, text, chars) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [aid, article.source, article.title, article.published, article.url, article.form,
-             article.text, len(article.text)]).lastrowid
+             article.site, article.text, len(article.text)]).lastrowid
         folded = ascii_fold(f"{article.title or ''}\n{article.text}")
         db.execute("INSERT INTO articles_fts (rowid, title, text, folded) VALUES (?, ?, ?, ?)",
                    [rowid, article.title, article.text, folded])

@@ -6,6 +6,7 @@ import unicodedata
 import pytest
 from click.testing import CliRunner
 
+from extractor import extract
 from extractor.cli import cli
 from extractor.dates import parse_published
 from extractor.model import ReadFailure
@@ -294,3 +295,18 @@ def test_a_table_laid_out_with_divs_is_read_as_a_table(tmp_path):
             f"{rows}</div><p>{BODY}</p></article></body></html>")
     [article] = read_inputs([_write(tmp_path / "hoaian.html", page.encode("utf-8"))])
     assert "Xã Ân Phong" in article.text and "93,4" in article.text
+
+
+def test_a_portals_footer_says_which_province_its_commune_is_in(tmp_path):
+    """Xã Phú Lương is a name in several provinces; only the footer's publisher line
+    ("UBND xã … - huyện … - tỉnh …") says which one the page is about."""
+    page = ("<html><head><title>Phú Lương: BHYT</title></head><body><div id='main'>"
+            "<h1>Xã Phú Lương đạt 92,6% dân số tham gia BHYT</h1><p>Tính đến ngày 30/9/2023, "
+            "toàn xã Phú Lương có 9.412 người tham gia BHYT, đạt 92,6% dân số.</p>"
+            f"<p>{BODY}</p></div><div class='site-footer'><p>Trang thông tin điện tử</p>"
+            "UBND xã Phú Lương - huyện Đông Hưng - tỉnh Thái Bình<br>Điện thoại: 0227.3851.116"
+            "</div></body></html>")
+    [article] = read_inputs([_write(tmp_path / "phuluong.html", page.encode("utf-8"))])
+    assert article.site == "UBND xã Phú Lương - huyện Đông Hưng - tỉnh Thái Bình"
+    places = {(f.locality, f.province, f.district) for f in extract(article)}
+    assert places == {("Phú Lương", "Thái Bình", "Đông Hưng")}

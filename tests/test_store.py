@@ -82,6 +82,28 @@ def test_build_creates_schema_in_wal_mode(corpus: Path, tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM failures").fetchone()[0] == 0
 
 
+def test_a_database_built_before_the_site_column_gains_it(tmp_path: Path) -> None:
+    """A page's publisher line is stored with its article, in old databases too."""
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE articles (id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, "
+                 "title TEXT, published TEXT, url TEXT, form TEXT, text TEXT NOT NULL, "
+                 "chars INTEGER)")
+    conn.close()
+    page = tmp_path / "p.html"
+    page.write_text("<html><body><article><h1>Xã Phú Lương: BHYT</h1><p>Tính đến ngày "
+                    "30/9/2023, toàn xã Phú Lương có 9.412 người tham gia BHYT, đạt 92,6% dân "
+                    "số; các thôn đều có đại lý thu và tổ tư vấn cho người dân.</p></article>"
+                    "<footer>UBND xã Phú Lương - huyện Đông Hưng - tỉnh Thái Bình</footer>"
+                    "</body></html>", "utf-8")
+    run("build", str(page), "--db", str(db))
+    conn = sqlite3.connect(db)
+    found = conn.execute("SELECT DISTINCT site, province FROM articles JOIN facts "
+                         "ON facts.source = articles.source").fetchall()
+    conn.close()
+    assert found == [("UBND xã Phú Lương - huyện Đông Hưng - tỉnh Thái Bình", "Thái Bình")]
+
+
 def test_rebuild_of_the_same_corpus_changes_no_row(corpus: Path, tmp_path: Path) -> None:
     db = tmp_path / "bhyt.db"
     run("build", str(corpus), "--db", str(db))
