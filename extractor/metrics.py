@@ -92,7 +92,8 @@ def patterns() -> dict[str, regex.Pattern]:
         "people_after": regex.compile(m["people_after"], FLAGS),
         "implied_percent_right": regex.compile(m["implied_percent_right"], FLAGS),
         "implied_percent_clause": regex.compile(m["implied_percent_clause"], FLAGS),
-        "target": regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['target_cues'])})(?!\p{{L}})", FLAGS),
+        "target": regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['target_cues'])}"
+                                rf"|{'|'.join(m['target_cue_patterns'])})(?!\p{{L}})", FLAGS),
         "target_breaker": regex.compile("|".join(m["target_breakers"]), FLAGS),
         "target_keeper": regex.compile("|".join(m["target_keepers"]), FLAGS),
         "result": regex.compile("|".join(m["result_cues"]), FLAGS),
