@@ -73,6 +73,8 @@ def _words() -> dict[str, regex.Pattern]:
         "modifier": ending("year_modifier_before"),
         "scheme_before": ending("year_scheme_before"),
         "plan": ending("plan_year_before"),
+        "aim": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['document_aims'])})(?!\p{{L}})",
+                             regex.IGNORECASE),
         "campaign": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['campaign_words'])})(?!\p{{L}})",
                                   regex.IGNORECASE),
         "same_period": regex.compile(rf"(?:{alternation(d['same_period'])})\s*$", regex.IGNORECASE),
@@ -210,7 +212,8 @@ def find_time_phrases(text: str, start: int = 0, end: int | None = None,
 
 def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
     w = _words()
-    if w["document"].search(before):
+    document = w["document"].search(before)
+    if document and not w["aim"].search(before, document.start()):
         return "ignore"
     if w["baseline"].search(before):
         return "baseline"

@@ -831,7 +831,7 @@ def _last_group(text: str) -> regex.Match | None:
 
 # Between two places of one list: "A, B", "A và xã B", "BHXH huyện A và BHXH huyện B".
 _LIST_GAP = regex.compile(r"\s*(?:,|và|;|cùng)\s*(?:(?:BHXH|UBND|Bảo\s+hiểm\s+xã\s+hội)\s+)?"
-                          r"(?:(?:xã|phường|thị trấn|huyện|tỉnh|TT|TP)\s+)?", regex.IGNORECASE)
+                          r"(?:các\s+)?(?:(?:xã|phường|thị trấn|huyện|tỉnh|TT|TP)\s+)?", regex.IGNORECASE)
 _RATIO_REST = regex.compile(r"^\s*/\s*[\d.,]+")
 # "(lượt) người tham gia BHYT theo hình thức hộ gia đình": what stands between a count and
 # its group.
@@ -846,9 +846,14 @@ _HOUSEHOLDS_WITH = regex.compile(r"\s*hộ\s*(?:,|với|gồm|có)\s*", regex.IG
 _ASIDE = regex.compile(r"\([^()]*\)")  # "(chủ yếu là người M'nông, Ê Đê)"
 
 
+# ... and a name in quotes: "ra quân “Tháng cao điểm vận động người dân tham gia BHYT hộ
+# gia đình”; riêng trong tháng 9 đã phát triển mới 312 người" names no group of the 312.
+_ASIDE_OR_QUOTED = regex.compile(r'\([^()]*\)|"[^"\n]*"|“[^”\n]*”')
+
+
 def _without_asides(text: str) -> str:
-    """`text` with its asides in brackets blanked, offsets kept."""
-    return _ASIDE.sub(lambda a: " " * len(a.group()), text)
+    """`text` with its asides in brackets and its quoted names blanked, offsets kept."""
+    return _ASIDE_OR_QUOTED.sub(lambda a: " " * len(a.group()), text)
 # "học sinh ... đạt 96,8% với 331.512 em": the count that goes with the rate before it.
 _WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s+với)?)\s*$", regex.IGNORECASE)
 

@@ -32,6 +32,8 @@ def test_extract(case):
         assert any(_matches(f, want) for f in facts), f"{want} not in {shown}"
     if case.get("only"):
         assert len(facts) == len(case["expect"]), shown
+    for unwanted in case.get("absent") or []:
+        assert not any(_matches(f, unwanted) for f in facts), f"{unwanted} in {shown}"
     for f in facts:
         assert article.text[f.start:f.end] == f.surface
         assert f.surface in f.evidence
