@@ -25,6 +25,7 @@ from .dates import (
     a_year_before,
     date_phrases,
     filed_date,
+    find_time_phrases,
     full_dates,
     granularity,
     parse_published,
@@ -996,9 +997,10 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
     if len(cells) != len(piece.header):
         return []
     years = [_YEAR_CELL.fullmatch(h.strip()) for h in piece.header]
-    if sum(1 for y in years if y) >= 2:
-        return _read_sideways_row(ctx, piece, numbers, years)
     name_cell = next((c for c in cells if regex.search(r"\p{L}{2,}", text[c.start:c.end])), None)
+    if sum(1 for y in years if y) >= 2 and (name_cell is None or not _names_place(
+            ctx, text[name_cell.start:name_cell.end], name_cell)):
+        return _read_sideways_row(ctx, piece, numbers, years)
     if name_cell is None:
         return []
     header_text = " ".join(piece.header)
@@ -1009,7 +1011,12 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
     unit_hint = 3 if regex.search(r"(?i)xã|phường|thị trấn", header_text) else None
     mentions = _within(ctx.places.mentions, name_cell.start, name_cell.end)
     if total:
-        loc = ctx.places.default(name_cell.start)
+        # "Bảng 2. Số người có thẻ BHYT theo xóm, xã Phủ Lý": the total is of the place the
+        # table's title names, else of the article's.
+        titled = [m for m in _within(ctx.places.mentions, *piece.intro) if m.kind == "named"] \
+            if piece.intro else []
+        loc = (ctx.places.resolve(titled[-1]) if titled else None) or ctx.places.default(
+            name_cell.start)
     elif mentions:
         loc = ctx.places.resolve(mentions[0], prefer_level=unit_hint)
     else:
@@ -1023,26 +1030,50 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
     # "Kết quả năm 2020 của các huyện như sau:": the line before a table dates its rows.
     intro_dates = [p.value for p in ctx.phrases if piece.intro and p.value and p.kind not in (
         "baseline", "ignore") and piece.intro[0] <= p.start < piece.intro[1]]
+    intro = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
+    # A header's "6 tháng cuối năm" is of the year the table's introduction names.
+    year_from = intro_dates[-1] if intro_dates else ctx.published
+    head_year = int(year_from[:4]) if year_from else ctx.fallback_year
     readings = []
     for cell, head in zip(cells, piece.header, strict=True):
         if cell is name_cell:
             continue
+        # "Vận động tham gia BHYT hộ gia đình 6 tháng đầu năm | Tham gia mới": a column's
+        # header may name its period and its group.
+        head_dates = [p.value for p in find_time_phrases(head, fallback_year=head_year)
+                      if p.value and p.kind not in ("baseline", "ignore")]
+        head_group = _groups()[0].search(head) if group is None else None
         nums = [n for n in numbers if cell.start <= n.start < cell.end]
         if len(nums) != 1:
             continue
         n = nums[0]
         metric = _column_metric(head, n)
+        if metric is None and _YEAR_CELL.fullmatch(head.strip()):
+            # "Năm 2017 | Năm 2018" under "Bảng 1. Tỷ lệ bao phủ BHYT các huyện … Đơn vị tính: %"
+            metric = _column_metric(intro, n)
         if metric is None:
             continue
         value = _value(n, metric, "")
         if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
             value = -value  # "-58" in a column of changes
-        date = (intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
+        date = (head_dates[0] if head_dates  # "So sánh năm 2022 với năm 2021": the first
+                else intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
                 else _date_for(ctx, piece, n, phrases, metric))
-        readings.append(Reading(n, metric, value, n.qualifier, group, date, None, (loc,)))
+        readings.append(Reading(n, metric, value, n.qualifier,
+                                head_group.group(0) if head_group else group, date, None, (loc,)))
     if any(r.metric == "coverage_rate" for r in readings):
-        readings = [r for r in readings if r.metric != "participants_change_pct"]
+        # "Tăng/giảm (%)" beside a rate may be points; "Tỷ lệ tăng, giảm (%)" is of people.
+        readings = [r for r in readings if r.metric != "participants_change_pct"
+                    or _RATE_OF_CHANGE.search(piece.header[_cell_index(cells, r.number)])]
     return readings
+
+
+def _names_place(ctx: Context, name: str, cell) -> bool:
+    """Whether a row's label names a place (not a total, a group or an indicator)."""
+    if _total_row(name):
+        return False
+    return bool(_within(ctx.places.mentions, cell.start, cell.end)) or \
+        ctx.places.resolve_name(name, None) is not None
 
 
 _VILLAGE_COLUMN = regex.compile(
@@ -1059,29 +1090,43 @@ def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
     text = ctx.article.text
     label = piece.cells[0]
     label_text = text[label.start:label.end]
-    if any(m.scheme != "bhyt" for m in scheme_mentions(text, label.start, label.end)):
-        return []  # "Số người tham gia BHXH tự nguyện (người)"
+    named = _groups()[0].search(label_text)
+    if not named and any(m.scheme != "bhyt" for m in scheme_mentions(text, label.start, label.end)):
+        return []  # "Số người tham gia BHXH tự nguyện (người)", but "Tổ chức BHXH đóng"
     loc = ctx.places.default(label.start)
     if loc is None:
         return []
     intro = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
     aims = piece.plan or bool(_target_cues(intro, 0, len(intro))) and not plan_words()[1].search(intro)
-    named = _groups()[0].search(label_text)
     readings = []
-    for cell, year in zip(piece.cells[1:], years[1:], strict=True):
+    for cell, year, head in zip(piece.cells[1:], years[1:], piece.header[1:], strict=True):
         nums = [n for n in numbers if cell.start <= n.start < cell.end]
-        if year is None or len(nums) != 1:
+        change = year is None and _CHANGE_BETWEEN_YEARS.search(head)
+        if (year is None and not change) or len(nums) != 1:
             continue
         n = nums[0]
-        metric = _column_metric(label_text, n)
+        if change:  # "2024 so với 2023 | +5,94%"
+            metric = "participants_change_pct" if n.percent else "participants_change"
+        else:
+            # A group's row ("1. Tổ chức BHXH đóng") or the total's is read as the table's
+            # title says: "Số người tham gia BHYT theo nhóm đối tượng (Đơn vị: người)".
+            metric = _column_metric(label_text, n) or (
+                _column_metric(intro, n) if named or _total_row(label_text) else None)
         if metric is None:
             continue
         if aims:  # "Nghị quyết giao chỉ tiêu … từng năm như sau:"
             metric = _AIMED.get(metric, metric)
         value = _value(n, metric, "")
+        if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
+            value = -value
         readings.append(Reading(n, metric, value, n.qualifier, named.group(0) if named else None,
-                                year.group(1), None, (loc,)))
+                                change.group(1) if change else year.group(1), None, (loc,)))
     return readings
+
+
+# "2024 so với 2023", "Năm 2024 so với năm 2023 (%)": a column of changes, dated the first year.
+_CHANGE_BETWEEN_YEARS = regex.compile(r"((?:19|20)\d{2})\s*(?:so\s+với|/)\s*(?:năm\s+)?(?:19|20)\d{2}",
+                                      regex.IGNORECASE)
 
 
 def _total_row(name: str) -> bool:
@@ -1093,6 +1138,16 @@ def _total_words() -> frozenset[str]:
     return frozenset(w.casefold() for w in load("places")["total_rows"])
 
 
+_RATE_OF_CHANGE = regex.compile(r"(?:tỷ|tỉ)\s+lệ\s+tăng|tốc\s+độ\s+tăng", regex.IGNORECASE)
+
+
+def _cell_index(cells: list, n: Number) -> int:
+    return next(i for i, c in enumerate(cells) if c.start <= n.start < c.end)
+
+
+_OTHER_SCHEME_COLUMN = regex.compile(r"bhxh|bảo hiểm xã hội|bhtn|thất nghiệp")
+
+
 def _column_metric(header: str, n: Number) -> str | None:
     h = header.casefold()
     if regex.search(r"tăng|giảm", h) and not regex.search(r"điểm|%", h) and not n.percent:
@@ -1102,14 +1157,24 @@ def _column_metric(header: str, n: Number) -> str | None:
         return "participants_change_pct"
     if regex.search(r"điểm|so với|chưa|stt|^tt$", h):
         return None
-    if "kế hoạch" in h or "chỉ tiêu" in h:
+    if _OTHER_SCHEME_COLUMN.search(h) and "bhyt" not in h and "y tế" not in h:
+        return None  # "BHXH tự nguyện Số người tham gia" beside the BHYT columns
+    if regex.search(r"kế hoạch|chỉ tiêu|(?<!\p{L})kh(?!\p{L})", h):
         if not ("%" in h or n.percent):
             return "target_participants"
-        # "Chỉ tiêu năm 2022 (%)" is the rate aimed at; "% kế hoạch", "đạt/hoàn thành kế
-        # hoạch (%)" how much of it was reached.
-        aimed = regex.search(r"chỉ tiêu[^%]*\(%\)|chỉ tiêu[^%]*năm", h) and not regex.search(
-            r"đạt|hoàn thành|thực hiện|%\s*(?:so với\s*)?(?:kế hoạch|kh|chỉ tiêu)", h)
+        # "Chỉ tiêu năm 2022 (%)", "Kế hoạch năm 2023 Tỷ lệ (%)" are the rate aimed at; "% kế
+        # hoạch", "Đạt % KH", "đạt/hoàn thành kế hoạch (%)" how much of it was reached.
+        aimed = regex.search(r"(?:chỉ tiêu|kế hoạch)[^%]*(?:\(%\)|(?<!\p{L})năm(?!\p{L}))", h) \
+            and not regex.search(r"đạt|hoàn thành|thực hiện|%\s*(?:so với\s*)?"
+                                 r"(?:kế hoạch|(?<!\p{L})kh(?!\p{L})|chỉ tiêu)", h)
         return "target_rate" if aimed else "plan_completion"
+    # "Vận động tham gia BHYT hộ gia đình": "Tham gia mới | Tái tục | Cộng"
+    if regex.search(r"(?:tham gia|phát triển)\s+mới", h):
+        return "new_participants"
+    if regex.search(r"tái tục|gia hạn", h):
+        return "renewals"
+    if "vận động" in h and not n.percent:
+        return "enrolled"
     if "tỷ lệ" in h or "tỉ lệ" in h or "%" in h:
         return "coverage_rate"
     if "dân số" in h or "nhân khẩu" in h:

@@ -47,7 +47,7 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 # position, the long look-behind made this the slowest step of reading.
 def _broken_line(long_line: int) -> regex.Pattern:
     return regex.compile(r"[ \t]*\n(?:(?=[ \t]*\p{Ll}(?![).]))(?<=[\p{L}\d,;%)][ \t]*\n)"
-                         rf"|(?=\d)(?<=^[^\n]{{{long_line},}}\p{{Ll}}[ \t]*\n))", regex.MULTILINE)
+                         rf"|(?=\d)(?<=^[^\n\t]{{{long_line},}}\p{{Ll}}[ \t]*\n))", regex.MULTILINE)
 
 
 _BROKEN_LINE = _broken_line(80)
@@ -80,6 +80,16 @@ _MOJIBAKE = regex.compile("Ä[\u0080-\u00bf\u2018]|á[»º]|Æ[°¡¯]|â€[\u0
                           "|Ã[\u00a0-\u00bf]")
 
 
+# Words three spaces apart: a table's columns, whose header may wrap onto the next line
+# ("Tỷ lệ hoàn" over "thành kế hoạch (%)"); such lines stay apart.
+_COLUMN_GAP = regex.compile(r"\S {3,}\S")
+
+
+def _in_columns(text: str, m: regex.Match) -> bool:
+    line = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+    return bool(_COLUMN_GAP.search(line))
+
+
 def normalize_text(text: str) -> str:
     """NFC text with mojibake mended, Windows line ends, odd spaces and look-alike letters
     folded, lines broken inside a sentence joined, sentences glued together parted, and
@@ -91,7 +101,8 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", _ODD.sub(lambda m: _REPLACE[m.group()] or "",
                                                 text.replace("\r\n", "\n")))
     wrapped = len(_WRAP_SIGN.findall(text)) >= WRAPPED_LINES
-    text = _GLUED_SENTENCE.sub(" ", (_WRAPPED if wrapped else _BROKEN_LINE).sub(" ", text))
+    text = _GLUED_SENTENCE.sub(" ", (_WRAPPED if wrapped else _BROKEN_LINE).sub(
+        lambda m: m.group(0) if _in_columns(text, m) else " ", text))
     text = _SPLIT_GROUP.sub(r"\1.\2", text)
     text = _SPACED_CELL.sub(lambda m: m.group(1) + m.group(2).replace(" ", "."), text)
     text = _SPACED_COUNT.sub(lambda m: m.group(0).replace(" ", "."), text)

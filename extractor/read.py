@@ -151,7 +151,66 @@ def _page_tree(html: str) -> HtmlElement | None:
         _drop_link_items(tree)
         _captions_as_paragraphs(tree)
         _div_tables_as_tables(tree)
+        for table in list(tree.iter("table")):
+            _flatten_table(table)
     return tree
+
+
+_NUMBER_CELL = re.compile(r"[\d.,%\s+\-–]+")
+
+
+def _span(cell: HtmlElement, name: str) -> int:
+    value = (cell.get(name) or "1").strip()
+    return max(1, min(int(value), 50)) if value.isdigit() else 1
+
+
+def _flatten_table(table: HtmlElement) -> None:
+    """A header over two or more rows ("Người tham gia BHYT" spanning "Số người | Tỷ lệ
+    (%)"), which content extractors write out row by row, becomes one row in which each
+    column's cell says all of its header; a cell spanning columns in the body ("Toàn tỉnh"
+    over STT and the name) is followed by empty cells, so the columns stay aligned; and the
+    caption (its date: "Số liệu đến ngày 30/9/2023") becomes the line above the table."""
+    rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    head = []
+    for row in rows:
+        cells = [c for c in row if c.tag in ("th", "td")]
+        spanned = any(_span(c, "colspan") > 1 or _span(c, "rowspan") > 1 for c in cells)
+        texts = [" ".join(c.text_content().split()) for c in cells]
+        if cells and (row.getparent().tag == "thead" or all(c.tag == "th" for c in cells)
+                      or spanned) and not any(t and _NUMBER_CELL.fullmatch(t) for t in texts):
+            head.append(row)
+        else:
+            break
+    if len(head) >= 2:
+        labels: dict[int, list[str]] = {}
+        covered: set[tuple[int, int]] = set()  # (row, column) a cell above spans down into
+        for r, row in enumerate(head):
+            column = 0
+            for cell in (c for c in row if c.tag in ("th", "td")):
+                while (r, column) in covered:
+                    column += 1
+                text = " ".join(cell.text_content().split())
+                for c in range(column, column + _span(cell, "colspan")):
+                    if text and text not in labels.setdefault(c, []):
+                        labels[c].append(text)
+                    covered.update((below, c) for below in range(r + 1, r + _span(cell, "rowspan")))
+                column += _span(cell, "colspan")
+        first = head[0]
+        for cell in list(first):
+            first.remove(cell)
+        for c in range(max(labels) + 1 if labels else 0):
+            cell = first.makeelement("th")
+            cell.text = " ".join(labels.get(c, []))
+            first.append(cell)
+        for row in head[1:]:
+            row.getparent().remove(row)
+    for cell in table.xpath(".//td[@colspan]|.//th[@colspan]"):
+        for _ in range(_span(cell, "colspan") - 1):
+            cell.addnext(cell.makeelement(cell.tag))
+        del cell.attrib["colspan"]
+    for caption in table.xpath("./caption"):
+        caption.tag = "p"
+        table.addprevious(caption)
 
 
 # A cell of a table built from <div>s holds a short value, and no block of its own.

@@ -44,6 +44,9 @@ _WORD = regex.compile(r"\S+")
 # Words up to which a line right under a table's header row (not a sentence, no leading
 # figure) continues that header.
 HEADER_WORDS = 12
+_RULE_LINE = regex.compile(r"[-–—=_.\s]{3,}")
+# A line this short without a final stop is a title: of a table, or of what follows.
+TITLE_CHARS = 160
 # A mark followed by a space: where underthesea's splitter could cut a line.
 _INNER_MARK = regex.compile(r"[.!?…;:]\S*\s")
 
@@ -89,6 +92,7 @@ def _noise() -> dict[str, regex.Pattern]:
 _SPACED = regex.compile(r"[ ]{2,}")
 _TAB = regex.compile(r"\t")
 # A cell holding a figure; a header cell may hold a year ("so với năm 2019") but not this.
+_YEAR = regex.compile(r"(?:19|20)\d{2}")
 _FIGURE_CELL = regex.compile(r"[+\-–]?\s*\d[\d.,]*\s*%?")
 _PIPE = regex.compile(r"\|")
 
@@ -174,7 +178,13 @@ def segment(text: str) -> list[Piece]:
                     pieces.extend(Piece(a, b, number, "sentence", plan=plan)
                                   for a, b in sentences(text, filled[0].start, filled[0].end))
                 continue
-            if not header or not any(_FIGURE_CELL.fullmatch(text[c.start:c.end]) for c in cells):
+            figures = [text[c.start:c.end] for c in cells if _FIGURE_CELL.fullmatch(text[c.start:c.end])]
+            if header_at and all(_YEAR.fullmatch(f.strip()) for f in figures):
+                # The second and third lines of a space-aligned header ("tham gia | phủ (%)",
+                # "BHYT | 2017 | hoạch (%)"): their words join the columns above them.
+                header = _continued_header(text, header, *header_at, start, end)
+                continue
+            if not header or not figures:
                 header = tuple(text[c.start:c.end] for c in cells)
                 # Only a space-aligned header wraps onto a line of its own.
                 header_at = None if _TAB.search(line) or _PIPE.search(line) else (start, cells)
@@ -182,6 +192,8 @@ def segment(text: str) -> list[Piece]:
             pieces.append(Piece(start, end, number, "row", intro, cells, header, plan))
             header_at = None
             continue
+        if header_at and _RULE_LINE.fullmatch(stripped):
+            continue  # "-------" under a space-aligned header
         if header_at and len(stripped.split()) <= HEADER_WORDS and not stripped.endswith(
                 (".", ":")) and not _FIGURE_CELL.search(stripped[:1]):
             # A header wrapped onto a second line of a space-aligned table ("Số người" over
@@ -198,7 +210,16 @@ def segment(text: str) -> list[Piece]:
             continue
         # The sentence that ends with the colon introduces the list, not the whole line:
         # "… đạt 99,4% kế hoạch tỉnh giao. Cụ thể theo nhóm đối tượng:" sets no target.
-        intro = _last(spans, start, end) if opens_list else None
+        if opens_list:
+            intro = _last(spans, start, end)
+        elif len(stripped) <= TITLE_CHARS and not stripped.endswith((".", ";", "!", "?")):
+            # A table's title and unit lines ("Biểu 01: Số người tham gia BHYT theo nhóm
+            # đối tượng", "(Đơn vị: người)") say what its figures are, with the line
+            # introducing them.
+            follows = intro is not None and not text[intro[1]:start].strip()
+            intro = (intro[0] if follows else start, end)
+        else:
+            intro = None
         kind = "title" if start < head_end else "sentence"
         body_chars += len(stripped) if kind == "sentence" else 0
         pieces.extend(Piece(a, b, number, kind, plan=plan) for a, b in spans)

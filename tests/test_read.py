@@ -310,3 +310,28 @@ def test_a_portals_footer_says_which_province_its_commune_is_in(tmp_path):
     assert article.site == "UBND xã Phú Lương - huyện Đông Hưng - tỉnh Thái Bình"
     places = {(f.locality, f.province, f.district) for f in extract(article)}
     assert places == {("Phú Lương", "Thái Bình", "Đông Hưng")}
+
+
+def test_a_header_over_two_rows_and_a_caption_are_read_with_the_table(tmp_path):
+    """Merged header cells (rowspan/colspan), a caption that dates the table, and a total
+    row spanning two columns: each column is read as all of its header says."""
+    page = ("<html><head><title>Mường Lát: BHYT</title></head><body><article>"
+            "<h1>Quan Sơn duy trì tỷ lệ bao phủ BHYT</h1>"
+            f"<p>{BODY}</p><table><caption>Kết quả các xã (Số liệu đến ngày 30/9/2023)</caption>"
+            "<thead><tr><th rowspan='2'>STT</th><th rowspan='2'>Xã, thị trấn</th>"
+            "<th colspan='2'>Người tham gia BHYT</th><th colspan='2'>Kế hoạch năm 2023</th></tr>"
+            "<tr><th>Số người</th><th>Tỷ lệ (%)</th><th>Số người</th><th>Tỷ lệ (%)</th></tr>"
+            "</thead><tbody><tr><td>1</td><td>Xã Trung Hạ</td><td>6.517</td><td>95,25</td>"
+            "<td>6.610</td><td>96,6</td></tr><tr><td>2</td><td>Xã Sơn Thủy</td><td>5.089</td>"
+            "<td>99,26</td><td>5.080</td><td>99,1</td></tr><tr><td colspan='2'>Toàn huyện</td>"
+            "<td>36.412</td><td>98,45</td><td>36.620</td><td>98,7</td></tr></tbody></table>"
+            f"<p>{BODY}</p><p>Tính đến ngày 30/9/2023, toàn huyện Quan Sơn có 36.412 người tham "
+            "gia BHYT.</p></article></body></html>")
+    [article] = read_inputs([_write(tmp_path / "quanson.html", page.encode("utf-8"))])
+    assert "Kết quả các xã (Số liệu đến ngày 30/9/2023)\n|" in article.text
+    assert "| Người tham gia BHYT Tỷ lệ (%) | Kế hoạch năm 2023 Số người |" in article.text
+    facts = {(f.metric, f.value, f.locality, f.date) for f in extract(article)}
+    assert {("coverage_rate", 95.25, "Trung Hạ", "2023-09-30"),
+            ("target_participants", 6610, "Trung Hạ", "2023"),
+            ("target_rate", 96.6, "Trung Hạ", "2023"),
+            ("target_rate", 98.7, "Quan Sơn", "2023")} <= facts
