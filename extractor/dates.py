@@ -47,12 +47,14 @@ def _pattern() -> regex.Pattern:
     return regex.compile(rf"""
         (?P<dmy>(?P<d1>\d{{1,2}})\s*(?P<sep>[/.\-])\s*(?P<m1>\d{{1,2}})\s*(?P=sep)\s*(?P<y1>{Y}))(?!\d)
       | (?P<wdmy>ngày\s+(?P<d2>\d{{1,2}})\s+tháng\s+(?P<m2>\d{{1,2}})(?![/\d])
-                  (?:\s+năm\s+(?:(?P<y2>{Y})|nay))?)
+                  (?:\s+năm\s+(?:(?P<y2>{Y})|nay|(?P<ago2>ngoái)))?)
       | (?P<iso>(?P<y3>{Y})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))(?!\d)
-      | (?P<my>tháng\s+(?P<m4>\d{{1,2}})(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y4>{Y})(?!\d)|\s+năm\s+nay))
+      | (?P<my>tháng\s+(?P<m4>\d{{1,2}})(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y4>{Y})(?!\d)
+                  |\s+năm\s+nay|\s+năm\s+(?P<ago4>ngoái)))
       | (?P<q>quý\s+(?P<qn>{roman}|[1-4])(?![\p{{L}}\d])(?:\s*(?:/|-|\s+năm\s+)\s*(?P<y5>{Y}))?)
       | (?P<h>(?P<hn>\d{{1,2}}|ba|sáu|chín)\s+tháng\s+(?:(?P<hp>đầu|cuối)\s+)?năm(?:\s+(?P<y6>{Y}))?)
-      | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d])(?:\s+năm\s+nay)?)
+      | (?P<dm>(?<![\d/.,])(?P<d7>\d{{1,2}})\s*/\s*(?P<m7>\d{{1,2}})(?![/\d])
+                  (?:\s+năm\s+(?:nay|(?P<ago7>ngoái)))?)
       | (?P<mo>tháng\s+(?P<m8>\d{{1,2}})(?![/\d]))
       | (?P<yr>năm\s+(?P<y9>{Y})(?!\s*[-–]\s*\d))
       | (?P<ye>(?:(?:cuối|hết)\s+)?năm\s+nay|(?:cuối|hết)\s+năm(?!\s+(?:\d|học|trước|ngoái|qua|nay)))
@@ -152,12 +154,20 @@ class FoundPhrase:
     same_period: bool = False
     plan: bool = False
 
+    @property
+    def last_year(self) -> bool:
+        """"ngày 31/12 năm ngoái", "tháng 8 năm ngoái": of the year before the publication's."""
+        return bool(self.groups and (self.groups["ago2"] or self.groups["ago4"] or self.groups["ago7"]))
+
     def dated(self, published: str | None, fallback_year: int | None) -> TimePhrase | None:
         """The phrase with its value; None for a form that names no time without a year."""
         if self.groups is None:
             return TimePhrase(self.start, self.end, None, self.kind)
         g = self.groups
-        value, yearless = _value(g, _year_for(g, published, fallback_year))
+        year = _year_for(g, published, fallback_year)
+        if year and self.last_year:
+            year = (int(published[:4]) if published else year) - 1
+        value, yearless = _value(g, year)
         if value is None and not (g["q"] or g["h"] or g["mo"] or g["dm"]):
             return None
         return TimePhrase(self.start, self.end, value, self.kind,
@@ -349,11 +359,12 @@ def full_dates(phrases: list[TimePhrase]) -> list[str]:
     return [p.value for p in phrases if p.value and not p.yearless and p.kind != "ignore"]
 
 
-def stale(date: str, dated: list[str]) -> bool:
+def stale(date: str, dated: list[str], *, last_year_named: bool = False) -> bool:
     """Whether `date` is more than a year after every other of the article's `full_dates`:
-    a site header's or a crawler's today, not the article's date."""
+    a site header's or a crawler's today, not the article's date. An article that speaks of
+    "năm ngoái" may be a year later still ("31/12 năm ngoái … so với cuối năm 2024")."""
     others = [d for d in dated if d != date]
-    return bool(others) and int(date[:4]) > int(max(others)[:4]) + 1
+    return bool(others) and int(date[:4]) > int(max(others)[:4]) + 1 + last_year_named
 
 
 _DATE = regex.compile(r"(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])|H([12])))?$")

@@ -187,7 +187,8 @@ def _context(article: Article) -> Context:
     # One scan for every use below: the phrases' kinds do not depend on the date found.
     found = scan_time_phrases(text)
     dated = full_dates(date_phrases(found))
-    crawled = published if published and article.form != "txt" and stale(published, dated) \
+    crawled = published if published and article.form != "txt" and stale(
+        published, dated, last_year_named=any(f.last_year for f in found)) \
         else None
     years = [int(y) for y in regex.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)
              if 1990 <= int(y) <= 2100 and not (crawled and y == crawled[:4])]

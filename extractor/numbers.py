@@ -40,17 +40,22 @@ _MARK_DIGIT = regex.compile(r"[.,]\d")
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, regex.Pattern]:
     nums = load("numbers")
-    words = [*nums["digits"], *nums["tens_words"], nums["ten_word"], *nums["hundred_words"],
-             *nums["decimal_words"]]
-    word_alt = alternation(words)
     scale_alt = alternation(list(nums["scales"]))
+    words = [*nums["digits"], *nums["tens_words"], nums["ten_word"], *nums["hundred_words"],
+             *nums["decimal_words"], *nums["scales"]]
+    word_alt = alternation(words)
     percent_alt = alternation(nums["percent_words"])
     return {
         "number": regex.compile(
             rf"(?<![\p{{L}}\d])({_DIGITS})(?:\s*({scale_alt})(?!\p{{L}}))?(?:\s*({percent_alt}))?",
             regex.IGNORECASE),
+        # "1 triệu 187 nghìn", "162 nghìn 480": the rest of a number spoken in parts ("3
+        # nghìn 2" is 3.200 said short, so a last part without a scale word has three digits)
+        "rest": regex.compile(rf"\s+(?:(\d{{1,3}})\s*({scale_alt})(?!\p{{L}})|(\d{{3}}))(?![\d.,%])",
+                              regex.IGNORECASE),
         "words": regex.compile(
-            rf"(?<!\p{{L}})((?:(?:{word_alt})\s+)*(?:{word_alt}))\s+(phần\s+trăm)(?!\p{{L}})",
+            rf"(?<!\p{{L}})((?:(?:{word_alt})\s+)*(?:{word_alt}))(?:\s+(phần\s+trăm)(?!\p{{L}})"
+            rf"|(?=\s+(?:{alternation(nums['counted_words'])})(?!\p{{L}})))",
             regex.IGNORECASE),
     }
 
@@ -86,7 +91,9 @@ def parse_number_words(words: str) -> Decimal | None:
         whole = parse_number_words(" ".join(tokens[:i]))
         frac = "".join(str(digits[t]) for t in tokens[i + 1:] if t in digits)
         return None if whole is None or not frac else Decimal(f"{whole}.{frac}")
-    total, current = 0, 0
+    scales = {k.casefold(): v for k, v in nums["scales"].items()}
+    # "mười ba nghìn hai trăm hai mươi sáu": whole thousands, then hundreds, then the rest
+    total, hundreds, current = 0, 0, 0
     for t in tokens:
         if t in digits:
             current += digits[t]
@@ -95,11 +102,14 @@ def parse_number_words(words: str) -> Decimal | None:
         elif t in nums["tens_words"]:
             current = (current or 1) * 10
         elif t in nums["hundred_words"]:
-            total += (current or 1) * 100
+            hundreds += (current or 1) * 100
             current = 0
+        elif t in scales:
+            total += (hundreds + current or 1) * scales[t]
+            hundreds, current = 0, 0
         else:
             return None
-    return Decimal(total + current)
+    return Decimal(total + hundreds + current)
 
 
 def find_numbers(text: str, start: int = 0, end: int | None = None,
@@ -109,21 +119,32 @@ def find_numbers(text: str, start: int = 0, end: int | None = None,
     pats = _patterns()
     scales = load("numbers")["scales"]
     found: list[Number] = []
+    taken = start  # the end of the last number, which may have swallowed the next digits
     for m in pats["number"].finditer(text, start, end):
-        if any(a < m.end(1) and m.start(1) < b for a, b in masked):
+        if m.start() < taken or any(a < m.end(1) and m.start(1) < b for a, b in masked):
             continue
         digits, scale_word, percent = m.group(1), m.group(2), m.group(3)
         if _MARK_DIGIT.match(text, m.end(1)):
             continue  # a longer token (an IP, a version) the pattern cut short
         value = parse_digits(digits, decimal_hint=bool(scale_word or percent))
         scale = scales[scale_word.lower()] if scale_word else 1
-        found.append(Number(value=value * scale, start=m.start(), end=m.end(),
-                            surface=m.group(0), percent=bool(percent), scale=scale))
+        value, stop = value * scale, m.end()
+        while scale > 1 and not percent and (rest := pats["rest"].match(text, stop, end)):
+            # "1 triệu 187 nghìn", "162 nghìn 480": each part below the one before
+            digits_part = int(rest.group(1) or rest.group(3))
+            part = scales[rest.group(2).lower()] if rest.group(2) else 1
+            if part >= scale or digits_part * part >= scale:
+                break
+            value, stop, scale = value + digits_part * part, rest.end(), part
+        taken = stop
+        found.append(Number(value=value, start=m.start(), end=stop, surface=text[m.start():stop],
+                            percent=bool(percent),
+                            scale=scales[scale_word.lower()] if scale_word else 1))
     for m in pats["words"].finditer(text, start, end):
         value = parse_number_words(m.group(1))
         if value is not None and not any(n.start < m.end() and m.start() < n.end for n in found):
             found.append(Number(value=value, start=m.start(), end=m.end(),
-                                surface=m.group(0), percent=True))
+                                surface=m.group(0), percent=bool(m.group(2))))
     found.sort(key=lambda n: n.start)
     return [_with_qualifier(text, n, found) for n in found]
 
@@ -174,7 +195,10 @@ def _with_qualifier(text: str, n: Number, all_numbers: list[Number]) -> Number:
     if pats["at_least_after"].match(text, n.end):
         return _replace(n, qualifier="at_least")
     m = pats["range_from"].search(window)
-    if m and _range_partner(text, n, all_numbers) is not None:
+    if m and (partner := _range_partner(text, n, all_numbers)) is not None:
+        # "từ 80 đến 82%": the low end shares the high end's percent sign
+        percent = n.percent or (partner.percent and n.scale == 1 and n.value <= partner.value)
+        n = implied_percent(n) if percent and not n.percent else n
         return _replace(n, qualifier="at_least", qualifier_start=n.start - (len(window) - m.start(1)))
     return n
 
