@@ -75,6 +75,7 @@ def _words() -> dict[str, regex.Pattern]:
         "modifier": ending("year_modifier_before"),
         "scheme_before": ending("year_scheme_before"),
         "plan": ending("plan_year_before"),
+        "same_time": ending("same_time_before"),
         "aim": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['document_aims'])})(?!\p{{L}})",
                              regex.IGNORECASE),
         "campaign": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['campaign_words'])})(?!\p{{L}})",
@@ -195,6 +196,8 @@ def scan_time_phrases(text: str, start: int = 0, end: int | None = None) -> list
                                same_period=bool(w["same_period"].search(before[-25:])),
                                plan=bool(w["plan"].search(before[-15:]))))
     for m in w["now"].finditer(text, start, end):
+        if w["same_time"].search(text, max(start, m.start() - 12), m.start()):
+            continue  # "Cũng đến thời điểm này": the time just stated, not today
         if not any(p.start <= m.start() < p.end for p in out):
             # "tính đến thời điểm hiện tại" states an "as of" like any date: later sentences
             # take it; a bare "đến nay" dates its own sentence only.

@@ -111,14 +111,15 @@ def _in_quote(text: str, piece: Piece, n: Number) -> bool:
 
 @lru_cache(maxsize=1)
 def _groups() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
-    """The groups, the words that end a group's reach, and the campaigns that aim at one."""
+    """The groups, the words that end a group's reach, and the campaigns and causes that
+    name a group without being about it (a word or more before it)."""
     g = load("groups")
     named = "|".join([alternation(g["groups"]), *g.get("group_patterns", [])])
+    aside = alternation([*g["campaign_before"], *g["cause_before"]])
     return (regex.compile(rf"(?<!\p{{L}})(?:{named})(?!\p{{L}})", regex.IGNORECASE),
             regex.compile(rf"(?<!\p{{L}})(?:{alternation(g['stop_after'])})(?!\p{{L}})",
                           regex.IGNORECASE),
-            regex.compile(rf"(?<!\p{{L}})(?:{alternation(g['campaign_before'])})(?!\p{{L}})",
-                          regex.IGNORECASE))
+            regex.compile(rf"(?<!\p{{L}})(?:{aside})\s+\S[^,;:]*$", regex.IGNORECASE))
 
 
 @lru_cache(maxsize=1)
@@ -865,7 +866,7 @@ _WITH_COUNT = regex.compile(r"\s*,?\s*(?:với|tương\s+(?:ứng|đương)(?:\s
 
 def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric: str,
                previous: Reading | None, clause_head: str | None = None) -> str | None:
-    groups, stop, campaign = _groups()
+    groups, stop, aside = _groups()
     head = _COUNTED_AS.sub("", right.split(",")[0].split(";")[0])
     head = _HOUSEHOLD_COUNT.sub("", head)  # "4.380 người thuộc 1.250 hộ cận nghèo"
     # "48.215/49.140 học sinh": the group stands after the ratio's second number.
@@ -879,11 +880,13 @@ def _group_for(text: str, piece: Piece, n: Number, left: str, right: str, metric
     # A group that opens the sentence is its subject, commas or not ("Học sinh các trường
     # Tiểu học, THCS trên địa bàn xã tham gia BHYT đạt 100%").
     # A group a campaign aims at ("vận động người dân tham gia BHYT hộ gia đình, phấn đấu …
-    # đạt 97,5%") is no topic of the clause after it.
-    topic = m is not None and bool(_TOPIC_BEFORE.search(left[:m.start()])) and not campaign.search(
-        left, max(0, m.start() - 60), m.start())
+    # đạt 97,5%") is no topic of the clause after it; one a cause names ("do phần lớn người
+    # dân thuộc đối tượng được ngân sách nhà nước đóng BHYT: huyện A đạt 99,6%") none at all.
+    named_aside = m is not None and bool(aside.search(left, max(0, m.start() - 60), m.start()))
+    topic = m is not None and bool(_TOPIC_BEFORE.search(left[:m.start()])) and not named_aside
     if m is not None and (not regex.search(r"[,;]", left[m.end():]) or topic
                           or not (left[:m.start()].strip() or ";" in left[m.end():])) \
+            and not (named_aside and regex.search(r"[,;:]", left[m.end():])) \
             and not stop.search(left[m.start():]) \
             and not _WHOLE.search(left, m.end()):
         return m.group(0)
