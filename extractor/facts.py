@@ -29,6 +29,7 @@ from .dates import (
     full_dates,
     granularity,
     parse_published,
+    period_end,
     scan_time_phrases,
     shift_year,
     stale,
@@ -240,8 +241,8 @@ def _dateline(text: str, found: list[FoundPhrase], dated: list[str], year: int |
     at = 0
     for line in text.split("\n", 10)[:10]:
         start, at = at, at + len(line) + 1
-        if len(line) > 140:
-            continue
+        if len(line) > 140 or line.rstrip().endswith("."):
+            continue  # a paragraph, not a dateline: "Thời điểm 30/6/2025, … đạt 89,6%."
         for p in date_phrases([f for f in found if start <= f.start < at], fallback_year=year):
             if p.value and len(p.value) == 10 and p.kind in ("point", "event", "opener"):
                 candidates.append(p.value)
@@ -322,6 +323,10 @@ def _within(items: list, start: int, end: int) -> list:
     return items[bisect_left(starts, start):bisect_left(starts, end)]
 
 
+_LOOK_BACK = regex.compile(rf"(?<!\p{{L}})(?:{alternation(load('dates')['look_back'])})(?!\p{{L}})",
+                           regex.IGNORECASE)
+
+
 def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None:
     text = ctx.article.text
     for p in phrases:
@@ -344,9 +349,12 @@ def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None
             continue
         if ctx.state and (p.value[:4] < ctx.state[:4] or (
                 p.kind == "opener" and p.value[:4] == ctx.state[:4]
-                and granularity(ctx.state) > granularity(p.value))):
+                and granularity(ctx.state) > granularity(p.value)) or (
+                _LOOK_BACK.search(text, max(piece.start, p.start - 25), p.start)
+                and period_end(p.value) < period_end(ctx.state))):
             # "Năm 2025," after "hết tháng 9/2025" keeps the finer date; a look back at
-            # "Năm 2024," or "Cuối năm 2024," in a 2025 report dates its own sentence only.
+            # "Năm 2024," or "Cuối năm 2024," in a 2025 report, or "Trước đó, hết 11 tháng"
+            # after "31/12/2025", dates its own sentence only.
             continue
         ctx.state = p.value
 
