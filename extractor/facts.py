@@ -1015,6 +1015,12 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         return _read_sideways_row(ctx, piece, numbers, years)
     if name_cell is None:
         return []
+    across = _places_across(ctx, piece, name_cell)
+    if across is not None:
+        # "Chỉ tiêu | Toàn huyện | TT Vũ Quang | Xã Ân Phú": an indicator a row, a place a column
+        label = text[name_cell.start:name_cell.end]
+        return _read_cells(ctx, piece, numbers, phrases, [label] * len(cells), across,
+                           name_cell, None)
     header_text = " ".join(piece.header)
     name_header = piece.header[cells.index(name_cell)]
     total = _total_row(text[name_cell.start:name_cell.end])
@@ -1039,16 +1045,51 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         loc, group = ctx.places.default(name_cell.start), named.group(0)
     if loc is None:
         return []
-    # "Kết quả năm 2020 của các huyện như sau:": the line before a table dates its rows.
-    intro_dates = [p.value for p in ctx.phrases if piece.intro and p.value and p.kind not in (
+    return _read_cells(ctx, piece, numbers, phrases, list(piece.header), [loc] * len(cells),
+                       name_cell, group)
+
+
+def _places_across(ctx: Context, piece: Piece, name_cell) -> list[Locality | None] | None:
+    """The place of each column when the header names places (two or more) and the row's
+    label none: a table laid with its places across."""
+    if _names_place(ctx, ctx.article.text[name_cell.start:name_cell.end], name_cell):
+        return None
+    def whole(h: str) -> bool:  # "Toàn huyện", "Cộng"
+        return _total_row(h) or bool(_WHOLE.fullmatch(h.strip()))
+
+    columns = [ctx.places.default(name_cell.start) if whole(h)
+               else ctx.places.resolve_name(h, None) if regex.search(r"\p{Lu}", h) else None
+               for h in piece.header]
+    named = sum(1 for h, c in zip(piece.header, columns, strict=True) if c and not whole(h))
+    return columns if named >= 2 else None
+
+
+def _read_cells(ctx: Context, piece: Piece, numbers: list[Number], phrases: list[TimePhrase],
+                heads: list[str], places: list[Locality | None], name_cell,
+                group: str | None) -> list[Reading]:
+    """A row's figures, each read as the words over it (or beside it) say, for its place."""
+    text = ctx.article.text
+    cells = piece.cells
+    if piece.intro:
+        schemes = {m.scheme for m in scheme_mentions(text, *piece.intro)}
+        if schemes and not schemes & {"bhyt", "several"}:
+            return []  # "SỐ NGƯỜI THAM GIA BHXH TỰ NGUYỆN NĂM 2025" over the table
+    # "Kết quả năm 2020 của các huyện như sau:": the line before a table dates its rows
+    # (not "… VÀ CHỈ TIÊU NĂM 2026", the year its targets are for).
+    titled = [p for p in ctx.phrases if piece.intro and p.value and p.kind not in (
         "baseline", "ignore") and piece.intro[0] <= p.start < piece.intro[1]]
+    aimed = [p.value for p in titled
+             if patterns()["target"].search(text, max(piece.intro[0], p.start - 20), p.start)]
+    intro_dates = [p.value for p in titled if p.value not in aimed]
+    # "KẾT QUẢ THỰC HIỆN CHỈ TIÊU … NĂM 2021" dates its "Chỉ tiêu giao" column too
+    intro_aim = (aimed or intro_dates or [None])[-1]
     intro = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
     # A header's "6 tháng cuối năm" is of the year the table's introduction names.
     year_from = intro_dates[-1] if intro_dates else ctx.published
     head_year = int(year_from[:4]) if year_from else ctx.fallback_year
     readings = []
-    for cell, head in zip(cells, piece.header, strict=True):
-        if cell is name_cell:
+    for cell, head, loc in zip(cells, heads, places, strict=True):
+        if cell is name_cell or loc is None:
             continue
         # "Vận động tham gia BHYT hộ gia đình 6 tháng đầu năm | Tham gia mới": a column's
         # header may name its period and its group.
@@ -1063,6 +1104,9 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         if metric is None and _YEAR_CELL.fullmatch(head.strip()):
             # "Năm 2017 | Năm 2018" under "Bảng 1. Tỷ lệ bao phủ BHYT các huyện … Đơn vị tính: %"
             metric = _column_metric(intro, n)
+        if metric is None and not n.percent and _total_row(head) and {"new_participants", "renewals"} <= {
+                _column_metric(h, n) for h in piece.header}:
+            metric = "enrolled"  # "Tham gia mới | Tái tục | Tổng cộng"
         if metric is None:
             continue
         value = _value(n, metric, "")
@@ -1070,6 +1114,7 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
             value = -value  # "-58" in a column of changes
         date = (head_dates[0] if head_dates  # "So sánh năm 2022 với năm 2021": the first
                 else intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
+                else intro_aim[:4] if intro_aim and not phrases and metric.startswith("target_")
                 else _date_for(ctx, piece, n, phrases, metric))
         readings.append(Reading(n, metric, value, n.qualifier,
                                 head_group.group(0) if head_group else group, date, None, (loc,)))
@@ -1172,7 +1217,7 @@ def _column_metric(header: str, n: Number) -> str | None:
     if _OTHER_SCHEME_COLUMN.search(h) and "bhyt" not in h and "y tế" not in h:
         return None  # "BHXH tự nguyện Số người tham gia" beside the BHYT columns
     if regex.search(r"kế hoạch|chỉ tiêu|(?<!\p{L})kh(?!\p{L})", h):
-        if not ("%" in h or n.percent):
+        if not ("%" in h or n.percent or regex.search(r"t[ỷỉ] lệ", h)):
             return "target_participants"
         # "Chỉ tiêu năm 2022 (%)", "Kế hoạch năm 2023 Tỷ lệ (%)" are the rate aimed at; "% kế
         # hoạch", "Đạt % KH", "đạt/hoàn thành kế hoạch (%)" how much of it was reached.
@@ -1187,6 +1232,8 @@ def _column_metric(header: str, n: Number) -> str | None:
         return "renewals"
     if "vận động" in h and not n.percent:
         return "enrolled"
+    if "thực hiện" in h and not n.percent:
+        return "participants"  # "Chỉ tiêu giao | Thực hiện | Tỷ lệ hoàn thành kế hoạch"
     if "tỷ lệ" in h or "tỉ lệ" in h or "%" in h:
         return "coverage_rate"
     if "dân số" in h or "nhân khẩu" in h:

@@ -157,6 +157,13 @@ def _page_tree(html: str) -> HtmlElement | None:
 
 
 _NUMBER_CELL = re.compile(r"[\d.,%\s+\-–]+")
+_YEAR_TEXT = re.compile(r"(?:19|20)\d{2}")
+MAX_HEADER_ROWS = 3
+
+
+def _is_title_row(row: HtmlElement) -> bool:
+    cells = [c for c in row if c.tag in ("th", "td")]
+    return len(cells) == 1 and _span(cells[0], "colspan") >= 2 and bool(cells[0].text_content().strip())
 
 
 def _span(cell: HtmlElement, name: str) -> int:
@@ -171,17 +178,23 @@ def _flatten_table(table: HtmlElement) -> None:
     over STT and the name) is followed by empty cells, so the columns stay aligned; and the
     caption (its date: "Số liệu đến ngày 30/9/2023") becomes the line above the table."""
     rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    while rows and _is_title_row(rows[0]):
+        # "KẾT QUẢ … NĂM 2021 (Đơn vị tính: người, %)" across the table: its title
+        title = rows.pop(0)
+        line = table.makeelement("p")
+        line.text = " ".join(title.text_content().split())
+        table.addprevious(line)
+        title.getparent().remove(title)
+    # The header: the rows above the first row of figures (a year is a header's word).
     head = []
-    for row in rows:
-        cells = [c for c in row if c.tag in ("th", "td")]
-        spanned = any(_span(c, "colspan") > 1 or _span(c, "rowspan") > 1 for c in cells)
-        texts = [" ".join(c.text_content().split()) for c in cells]
-        if cells and (row.getparent().tag == "thead" or all(c.tag == "th" for c in cells)
-                      or spanned) and not any(t and _NUMBER_CELL.fullmatch(t) for t in texts):
-            head.append(row)
-        else:
+    for row in rows[:MAX_HEADER_ROWS + 1]:
+        texts = [" ".join(c.text_content().split()) for c in row if c.tag in ("th", "td")]
+        if any(t and _NUMBER_CELL.fullmatch(t) and not _YEAR_TEXT.fullmatch(t) for t in texts):
             break
-    if len(head) >= 2:
+        head.append(row)
+    else:
+        head = []  # no row of figures below: no table of statistics to mend
+    if 2 <= len(head) <= MAX_HEADER_ROWS:
         labels: dict[int, list[str]] = {}
         covered: set[tuple[int, int]] = set()  # (row, column) a cell above spans down into
         for r, row in enumerate(head):

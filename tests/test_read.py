@@ -335,3 +335,24 @@ def test_a_header_over_two_rows_and_a_caption_are_read_with_the_table(tmp_path):
             ("target_participants", 6610, "Trung Hạ", "2023"),
             ("target_rate", 96.6, "Trung Hạ", "2023"),
             ("target_rate", 98.7, "Quan Sơn", "2023")} <= facts
+
+
+def test_a_title_row_and_a_header_of_plain_cells_over_two_rows(tmp_path):
+    """Portals write a table's title as a first row across it and its header in <td>s:
+    the title becomes the line above (with its date) and the two header rows one."""
+    page = ("<html><head><title>Hòa Vang: BHYT</title></head><body><article>"
+            "<h1>Hòa Vang tăng số người tham gia BHYT</h1>"
+            f"<p>{BODY}</p><table><tr><td colspan='4'><b>SỐ NGƯỜI THAM GIA BHYT CÁC XÃ NĂM "
+            "2022 - 2023</b></td></tr><tr><td rowspan='2'>Xã</td><td colspan='2'>Số người tham "
+            "gia BHYT (người)</td><td rowspan='2'>Tăng (+), giảm (-) so với năm 2022 (người)</td>"
+            "</tr><tr><td>Năm 2022</td><td>Năm 2023</td></tr><tr><td>Hòa Bắc</td><td>4.612</td>"
+            "<td>4.655</td><td>+43</td></tr><tr><td>Hòa Phú</td><td>5.734</td><td>5.691</td>"
+            f"<td>-43</td></tr></table><p>{BODY}</p></article></body></html>")
+    [article] = read_inputs([_write(tmp_path / "hoavang.html", page.encode("utf-8"))])
+    assert "SỐ NGƯỜI THAM GIA BHYT CÁC XÃ NĂM 2022 - 2023\n|" in article.text
+    assert "| Số người tham gia BHYT (người) Năm 2022 | Số người tham gia BHYT (người) Năm 2023 |" \
+        in article.text
+    facts = extract(article)
+    assert {("participants", 4612, "Hòa Bắc", "2022"), ("participants", 5691, "Hòa Phú", "2023")} \
+        <= {(f.metric, f.value, f.locality, f.date) for f in facts}
+    assert ("participants_change", -43, "Hòa Phú") in {(f.metric, f.value, f.locality) for f in facts}
