@@ -219,6 +219,24 @@ def former_province(name: str | None, date: str | None) -> tuple[str, str] | Non
     return None
 
 
+@lru_cache(maxsize=1)
+def _successors() -> dict[str, str]:
+    """Each province before 1 July 2025 -> the one of the 34 it became part of, found by the
+    commune codes the new units kept (most communes of a former province answer alike)."""
+    new_province = {e.place.code: e.place.province for e in _new_entries() if e.place.level == 3}
+    votes: dict[str, Counter[str]] = {}
+    for e in _legacy_entries():
+        if e.place.level == 3 and e.place.code in new_province and e.place.province:
+            votes.setdefault(e.place.province, Counter())[new_province[e.place.code]] += 1
+    return {old: count.most_common(1)[0][0] for old, count in votes.items()}
+
+
+def former_parts(province: str | None) -> list[str]:
+    """The provinces before 1 July 2025 that one of the 34 was formed from (Cần Thơ: Cần
+    Thơ, Sóc Trăng, Hậu Giang); empty for a name that is none of the 34."""
+    return sorted(old for old, new in _successors().items() if new == province)
+
+
 def _effective_dates() -> dict[str, str]:
     """Province name_key -> the day its 2023-2025 arrangement took effect (when known)."""
     rows = _history()["curated"].get("arrangements") or []

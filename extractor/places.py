@@ -715,8 +715,12 @@ class ArticlePlaces:
         its province was named otherwise then (tỉnh Thừa Thiên Huế before 2025)."""
         if date is None or loc.level in (None, 0) or gazetteer.era(date) == gazetteer.era(self.date):
             return _as_named(loc, date or self.date)
-        for province in (loc.province, None):
-            found = gazetteer.find(loc.locality, unit=loc.unit, province=province, date=date)
+        # "xã Mỹ Thuận (cũ)" in a page of the new Cần Thơ: the commune of Sóc Trăng, one of
+        # the provinces Cần Thơ was formed from
+        parts = gazetteer.former_parts(loc.province) if gazetteer.era(date) == "legacy" else []
+        for provinces in ([loc.province], parts, [None]):
+            found = [p for province in provinces for p in _one_per_code(gazetteer.find(
+                loc.locality, unit=loc.unit, province=province, date=date))]
             if len(found) == 1:
                 return _as_named(_locality(found[0]), date)
         return _as_named(loc, date)

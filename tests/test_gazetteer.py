@@ -217,3 +217,9 @@ def test_all_names_era():
     assert any(p.district == "Yên Dũng" for p in legacy[name_key("Hương Gián")])
     assert all(p.district is None for p in new[name_key("Hàm Yên")])
     assert any(p.name == "Đăk Hà" for p in legacy[name_key("Đắk Hà")])
+
+
+def test_the_provinces_each_of_the_34_was_formed_from():
+    assert g.former_parts("Cần Thơ") == ["Cần Thơ", "Hậu Giang", "Sóc Trăng"]
+    assert g.former_parts("Hà Nội") == ["Hà Nội"]
+    assert g.former_parts("Sóc Trăng") == []  # no longer one of the 34
