@@ -1091,11 +1091,8 @@ def _read_cells(ctx: Context, piece: Piece, numbers: list[Number], phrases: list
     for cell, head, loc in zip(cells, heads, places, strict=True):
         if cell is name_cell or loc is None:
             continue
-        # "Vận động tham gia BHYT hộ gia đình 6 tháng đầu năm | Tham gia mới": a column's
-        # header may name its period and its group.
-        head_dates = [p.value for p in find_time_phrases(head, fallback_year=head_year)
-                      if p.value and p.kind not in ("baseline", "ignore")]
-        head_group = _groups()[0].search(head) if group is None else None
+        head_dates, named_group = _header_says(head, head_year)
+        head_group = named_group if group is None else None
         nums = [n for n in numbers if cell.start <= n.start < cell.end]
         if len(nums) != 1:
             continue
@@ -1116,13 +1113,23 @@ def _read_cells(ctx: Context, piece: Piece, numbers: list[Number], phrases: list
                 else intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
                 else intro_aim[:4] if intro_aim and not phrases and metric.startswith("target_")
                 else _date_for(ctx, piece, n, phrases, metric))
-        readings.append(Reading(n, metric, value, n.qualifier,
-                                head_group.group(0) if head_group else group, date, None, (loc,)))
+        readings.append(Reading(n, metric, value, n.qualifier, head_group or group, date, None,
+                                (loc,)))
     if any(r.metric == "coverage_rate" for r in readings):
         # "Tăng/giảm (%)" beside a rate may be points; "Tỷ lệ tăng, giảm (%)" is of people.
         readings = [r for r in readings if r.metric != "participants_change_pct"
                     or _RATE_OF_CHANGE.search(piece.header[_cell_index(cells, r.number)])]
     return readings
+
+
+@lru_cache(maxsize=4096)
+def _header_says(head: str, year: int | None) -> tuple[tuple[str, ...], str | None]:
+    """The periods and the group a column's header names ("Vận động tham gia BHYT hộ gia
+    đình 6 tháng đầu năm | Tham gia mới"); worked out once for all the rows under it."""
+    dates = tuple(p.value for p in find_time_phrases(head, fallback_year=year)
+                  if p.value and p.kind not in ("baseline", "ignore"))
+    group = _groups()[0].search(head)
+    return dates, group.group(0) if group else None
 
 
 def _names_place(ctx: Context, name: str, cell) -> bool:
