@@ -76,8 +76,7 @@ def _words() -> dict[str, regex.Pattern]:
         "scheme_before": ending("year_scheme_before"),
         "plan": ending("plan_year_before"),
         "same_time": ending("same_time_before"),
-        "aim": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['document_aims'])})(?!\p{{L}})",
-                             regex.IGNORECASE),
+        "aim": ending("document_aims"),
         "campaign": regex.compile(rf"(?<!\p{{L}})(?:{alternation(d['campaign_words'])})(?!\p{{L}})",
                                   regex.IGNORECASE),
         "same_period": regex.compile(rf"(?:{alternation(d['same_period'])})\s*$", regex.IGNORECASE),
@@ -225,8 +224,10 @@ def find_time_phrases(text: str, start: int = 0, end: int | None = None,
 
 def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
     w = _words()
-    document = w["document"].search(before)
-    if document and not w["aim"].search(before, document.start()):
+    g = m.groupdict()
+    # A day after a document's name is its date; a year may be what it aims at.
+    day = g["dmy"] or g["wdmy"] or g["iso"] or g["dm"]
+    if w["document"].search(before) and (day or not w["aim"].search(before)):
         return "ignore"
     if w["baseline"].search(before):
         return "baseline"
@@ -239,7 +240,6 @@ def _kind(text: str, start: int, m: regex.Match, before: str) -> str:
     head = text[start:m.start()]
     line_head = _SENTENCE_BREAK.split(head)[-1]
     clause_start = not _WORDY.search(_CLAUSE_BREAK.split(head)[-1]) if head else True
-    g = m.groupdict()
     if (g["dm"] or g["dmy"] or g["wdmy"]) and w["event"].search(before) and len(line_head) < 20:
         return "event"
     if clause_start and (g["yr"] or g["ye"] or g["q"] or g["my"] or g["h"]):

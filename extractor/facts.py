@@ -1188,9 +1188,10 @@ def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
     return readings
 
 
-# "2024 so với 2023", "Năm 2024 so với năm 2023 (%)": a column of changes, dated the first year.
-_CHANGE_BETWEEN_YEARS = regex.compile(r"((?:19|20)\d{2})\s*(?:so\s+với|/)\s*(?:năm\s+)?(?:19|20)\d{2}",
-                                      regex.IGNORECASE)
+# "2024 so với 2023", "Năm 2024 so với năm 2023 (%)": a column of changes, dated the first
+# year ("2024/2023 (%)" is left alone: tables write a ratio so, 104,5).
+_CHANGE_BETWEEN_YEARS = regex.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*so\s+với\s*(?:năm\s+)?(?:19|20)\d{2}(?!\d)", regex.IGNORECASE)
 
 
 def _total_row(name: str) -> bool:

@@ -88,12 +88,12 @@ def classify(kind: str, left: str, right: str, clause: str, target: bool,
 def patterns() -> dict[str, regex.Pattern]:
     m = load("metrics")
     s = m["schemes"]
+    target_cues = "|".join([alternation(m["target_cues"]), *m.get("target_cue_patterns", [])])
     return {
         "people_after": regex.compile(m["people_after"], FLAGS),
         "implied_percent_right": regex.compile(m["implied_percent_right"], FLAGS),
         "implied_percent_clause": regex.compile(m["implied_percent_clause"], FLAGS),
-        "target": regex.compile(rf"(?<!\p{{L}})(?:{alternation(m['target_cues'])}"
-                                rf"|{'|'.join(m['target_cue_patterns'])})(?!\p{{L}})", FLAGS),
+        "target": regex.compile(rf"(?<!\p{{L}})(?:{target_cues})(?!\p{{L}})", FLAGS),
         "target_breaker": regex.compile("|".join(m["target_breakers"]), FLAGS),
         "target_keeper": regex.compile("|".join(m["target_keepers"]), FLAGS),
         "result": regex.compile("|".join(m["result_cues"]), FLAGS),

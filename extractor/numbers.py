@@ -51,10 +51,12 @@ def _patterns() -> dict[str, regex.Pattern]:
             regex.IGNORECASE),
         # "1 triệu 187 nghìn", "162 nghìn 480": the rest of a number spoken in parts ("3
         # nghìn 2" is 3.200 said short, so a last part without a scale word has three digits)
-        "rest": regex.compile(rf"\s+(?:(\d{{1,3}})\s*({scale_alt})(?!\p{{L}})|(\d{{3}}))(?![\d.,%])",
+        "rest": regex.compile(rf"\s+(?:(\d{{1,3}})\s*({scale_alt})(?!\p{{L}})"
+                              rf"|(\d{{3}})(?![\d.,%]|\s*(?:{scale_alt})(?!\p{{L}})))",
                               regex.IGNORECASE),
         "words": regex.compile(
-            rf"(?<!\p{{L}})((?:(?:{word_alt})\s+)*(?:{word_alt}))(?:\s+(phần\s+trăm)(?!\p{{L}})"
+            rf"(?<!\p{{L}})(?<!(?:{alternation(nums['vague_before'])})\s+)"
+            rf"((?:(?:{word_alt})\s+)*(?:{word_alt}))(?:\s+(phần\s+trăm)(?!\p{{L}})"
             rf"|(?=\s+(?:{alternation(nums['counted_words'])})(?!\p{{L}})))",
             regex.IGNORECASE),
     }
@@ -92,6 +94,8 @@ def parse_number_words(words: str) -> Decimal | None:
         frac = "".join(str(digits[t]) for t in tokens[i + 1:] if t in digits)
         return None if whole is None or not frac else Decimal(f"{whole}.{frac}")
     scales = {k.casefold(): v for k, v in nums["scales"].items()}
+    if tokens and (tokens[0] in scales or tokens[0] in nums["hundred_words"]):
+        return None  # "nghìn người", "trăm người": no number said
     # "mười ba nghìn hai trăm hai mươi sáu": whole thousands, then hundreds, then the rest
     total, hundreds, current = 0, 0, 0
     for t in tokens:
@@ -140,9 +144,11 @@ def find_numbers(text: str, start: int = 0, end: int | None = None,
         found.append(Number(value=value, start=m.start(), end=stop, surface=text[m.start():stop],
                             percent=bool(percent),
                             scale=scales[scale_word.lower()] if scale_word else 1))
+    least = load("numbers")["min_count_in_words"]
     for m in pats["words"].finditer(text, start, end):
         value = parse_number_words(m.group(1))
-        if value is not None and not any(n.start < m.end() and m.start() < n.end for n in found):
+        if value is not None and (m.group(2) or value >= least) and not any(
+                n.start < m.end() and m.start() < n.end for n in found):
             found.append(Number(value=value, start=m.start(), end=m.end(),
                                 surface=m.group(0), percent=bool(m.group(2))))
     found.sort(key=lambda n: n.start)
