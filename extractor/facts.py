@@ -1010,12 +1010,12 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         return []
     years = [_YEAR_CELL.fullmatch(h.strip()) for h in piece.header]
     name_cell = next((c for c in cells if regex.search(r"\p{L}{2,}", text[c.start:c.end])), None)
-    if sum(1 for y in years if y) >= 2 and (name_cell is None or not _names_place(
-            ctx, text[name_cell.start:name_cell.end], name_cell)):
+    labels_place = name_cell is not None and _names_place(ctx, name_cell)
+    if sum(1 for y in years if y) >= 2 and not labels_place:
         return _read_sideways_row(ctx, piece, numbers, years)
     if name_cell is None:
         return []
-    across = _places_across(ctx, piece, name_cell)
+    across = None if labels_place else _places_across(ctx, piece, name_cell)
     if across is not None:
         # "Chỉ tiêu | Toàn huyện | TT Vũ Quang | Xã Ân Phú": an indicator a row, a place a column
         label = text[name_cell.start:name_cell.end]
@@ -1050,10 +1050,8 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
 
 
 def _places_across(ctx: Context, piece: Piece, name_cell) -> list[Locality | None] | None:
-    """The place of each column when the header names places (two or more) and the row's
-    label none: a table laid with its places across."""
-    if _names_place(ctx, ctx.article.text[name_cell.start:name_cell.end], name_cell):
-        return None
+    """The place of each column when the header names places (two or more), for a row whose
+    label names none: a table laid with its places across."""
     def whole(h: str) -> bool:  # "Toàn huyện", "Cộng"
         return _total_row(h) or bool(_WHOLE.fullmatch(h.strip()))
 
@@ -1106,9 +1104,7 @@ def _read_cells(ctx: Context, piece: Piece, numbers: list[Number], phrases: list
             metric = "enrolled"  # "Tham gia mới | Tái tục | Tổng cộng"
         if metric is None:
             continue
-        value = _value(n, metric, "")
-        if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
-            value = -value  # "-58" in a column of changes
+        value = _cell_value(text, cell, n, metric)
         date = (head_dates[0] if head_dates  # "So sánh năm 2022 với năm 2021": the first
                 else intro_dates[-1] if intro_dates and not phrases and not metric.startswith("target_")
                 else intro_aim[:4] if intro_aim and not phrases and metric.startswith("target_")
@@ -1132,8 +1128,17 @@ def _header_says(head: str, year: int | None) -> tuple[tuple[str, ...], str | No
     return dates, group.group(0) if group else None
 
 
-def _names_place(ctx: Context, name: str, cell) -> bool:
+def _cell_value(text: str, cell, n: Number, metric: str) -> float | int:
+    """A table cell's figure as `metric` holds it; "-58" in a column of changes is a fall."""
+    value = _value(n, metric, "")
+    if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
+        value = -value
+    return value
+
+
+def _names_place(ctx: Context, cell) -> bool:
     """Whether a row's label names a place (not a total, a group or an indicator)."""
+    name = ctx.article.text[cell.start:cell.end]
     if _total_row(name):
         return False
     return bool(_within(ctx.places.mentions, cell.start, cell.end)) or \
@@ -1180,9 +1185,7 @@ def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
             continue
         if aims:  # "Nghị quyết giao chỉ tiêu … từng năm như sau:"
             metric = _AIMED.get(metric, metric)
-        value = _value(n, metric, "")
-        if metric in CHANGE_METRICS and text[cell.start:n.start].strip() in ("-", "−", "–"):
-            value = -value
+        value = _cell_value(text, cell, n, metric)
         readings.append(Reading(n, metric, value, n.qualifier, named.group(0) if named else None,
                                 change.group(1) if change else year.group(1), None, (loc,)))
     return readings
