@@ -145,6 +145,7 @@ class Context:
     topic: dict[int, str] = field(default_factory=dict)  # paragraph -> scheme last named
     last_scheme: str | None = None  # the scheme the article named last; "several" after two
     previous_piece: tuple[int, int] | None = None  # the sentence before, for "nhóm này"
+    previous_dates: list[str] = field(default_factory=list)  # the times the sentence before named
 
 
 def extract(article: Article) -> list[Fact]:
@@ -310,11 +311,20 @@ def _read_piece(ctx: Context, piece: Piece) -> list[Fact]:
             facts.append(Fact(
                 source=ctx.article.source, locality=loc.locality, unit=loc.unit,
                 province=loc.province, district=loc.district, date=r.date, metric=r.metric,
-                value=r.value, qualifier=r.qualifier, group=r.group, evidence=evidence,
+                value=r.value, qualifier=r.qualifier, group=_spelled_out(r.group), evidence=evidence,
                 start=r.number.start, end=r.number.end, surface=r.number.surface,
                 baseline=r.baseline, code=loc.code,
                 extra={"lat": loc.lat, "lon": loc.lon} if loc.lat is not None else {}))
     return facts
+
+
+@lru_cache(maxsize=256)
+def _spelled_out(group: str | None) -> str | None:
+    """A group's name with its abbreviations written out ("người DTTS")."""
+    if group is None:
+        return None
+    words = load("groups")["abbreviations"]
+    return regex.sub(rf"(?<!\p{{L}})(?:{'|'.join(words)})(?!\p{{L}})", lambda m: words[m.group()], group)
 
 
 def _within(items: list, start: int, end: int) -> list:
@@ -329,6 +339,8 @@ _LOOK_BACK = regex.compile(rf"(?<!\p{{L}})(?:{alternation(load('dates')['look_ba
 
 def _update_state(ctx: Context, piece: Piece, phrases: list[TimePhrase]) -> None:
     text = ctx.article.text
+    if piece.kind == "sentence":
+        ctx.previous_dates = [p.value for p in phrases if p.value and p.kind in ("point", "opener", "asof")]
     for p in phrases:
         if p.kind == "asof_now" and ctx.published:
             ctx.state = ctx.published
@@ -959,7 +971,12 @@ def _date_for(ctx: Context, piece: Piece, n: Number, phrases: list[TimePhrase],
             return p.value
     if piece.kind == "title":
         return ctx.first_asof or ctx.published
+    if ctx.previous_dates and _OUTCOME.match(text, piece.start):
+        return ctx.previous_dates[-1]  # "Trong 6 tháng đầu năm 2019, …. Kết quả, …"
     return ctx.state or ctx.published
+
+
+_OUTCOME = regex.compile(rf"(?:{alternation(load('dates')['outcome'])})\s*,", regex.IGNORECASE)
 
 
 def _baseline_for(ctx: Context, phrases: list[TimePhrase], n: Number, date: str | None,
@@ -1012,7 +1029,7 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
     name_cell = next((c for c in cells if regex.search(r"\p{L}{2,}", text[c.start:c.end])), None)
     labels_place = name_cell is not None and _names_place(ctx, name_cell)
     if sum(1 for y in years if y) >= 2 and not labels_place:
-        return _read_sideways_row(ctx, piece, numbers, years)
+        return _read_sideways_row(ctx, piece, numbers, years, name_cell or piece.cells[0])
     if name_cell is None:
         return []
     across = None if labels_place else _places_across(ctx, piece, name_cell)
@@ -1028,6 +1045,8 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         return []  # "Thôn | Số nhân khẩu | …": villages' figures are no facts
     unit_hint = 3 if regex.search(r"(?i)xã|phường|thị trấn", header_text) else None
     mentions = _within(ctx.places.mentions, name_cell.start, name_cell.end)
+    if total and piece.intro and _SOME_OF.search(text, *piece.intro):
+        return []
     if total:
         # "Bảng 2. Số người có thẻ BHYT theo xóm, xã Phủ Lý": the total is of the place the
         # table's title names, else of the article's.
@@ -1035,9 +1054,10 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
             if piece.intro else []
         loc = (ctx.places.resolve(titled[-1]) if titled else None) or ctx.places.default(
             name_cell.start)
-    elif mentions:
+    elif mentions and not (mentions[0].end < name_cell.end and _NUMBERED_NAME.fullmatch(
+            text, mentions[0].end, name_cell.end)):
         loc = ctx.places.resolve(mentions[0], prefer_level=unit_hint)
-    else:
+    else:  # a label of a name alone, or of a numbered one the mentions cut short ("P. Hà Giang 1")
         loc = ctx.places.resolve_name(text[name_cell.start:name_cell.end], unit_hint)
     group = None
     if loc is None and (named := _groups()[0].search(text, name_cell.start, name_cell.end)):
@@ -1047,6 +1067,12 @@ def _read_row(ctx: Context, piece: Piece, numbers: list[Number],
         return []
     return _read_cells(ctx, piece, numbers, phrases, list(piece.header), [loc] * len(cells),
                        name_cell, group)
+
+
+_PART_COLUMN = regex.compile(r"\s*(?:trong\s+đó|trong\s+số\s+đó)(?!\p{L})", regex.IGNORECASE)
+_SOME_OF = regex.compile(rf"(?<!\p{{L}})(?:{alternation(load('places')['some_of'])})(?!\p{{L}})",
+                        regex.IGNORECASE)
+_NUMBERED_NAME = regex.compile(r"\s+\d{1,2}")
 
 
 def _places_across(ctx: Context, piece: Piece, name_cell) -> list[Locality | None] | None:
@@ -1079,6 +1105,8 @@ def _read_cells(ctx: Context, piece: Piece, numbers: list[Number], phrases: list
     aimed = [p.value for p in titled
              if patterns()["target"].search(text, max(piece.intro[0], p.start - 20), p.start)]
     intro_dates = [p.value for p in titled if p.value not in aimed]
+    if aimed and not intro_dates and plan_words()[1].search(text, *piece.intro):
+        intro_dates = aimed  # "KẾT QUẢ THỰC HIỆN CHỈ TIÊU BHYT NĂM 2021": the results' year too
     # "KẾT QUẢ THỰC HIỆN CHỈ TIÊU … NĂM 2021" dates its "Chỉ tiêu giao" column too
     intro_aim = (aimed or intro_dates or [None])[-1]
     intro = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
@@ -1086,7 +1114,7 @@ def _read_cells(ctx: Context, piece: Piece, numbers: list[Number], phrases: list
     year_from = intro_dates[-1] if intro_dates else ctx.published
     head_year = int(year_from[:4]) if year_from else ctx.fallback_year
     readings = []
-    for cell, head, loc in zip(cells, heads, places, strict=True):
+    for k, (cell, head, loc) in enumerate(zip(cells, heads, places, strict=True)):
         if cell is name_cell or loc is None:
             continue
         head_dates, named_group = _header_says(head, head_year)
@@ -1099,6 +1127,8 @@ def _read_cells(ctx: Context, piece: Piece, numbers: list[Number], phrases: list
         if metric is None and _YEAR_CELL.fullmatch(head.strip()):
             # "Năm 2017 | Năm 2018" under "Bảng 1. Tỷ lệ bao phủ BHYT các huyện … Đơn vị tính: %"
             metric = _column_metric(intro, n)
+        if metric is None and _PART_COLUMN.match(head) and k > 0:
+            metric = _column_metric(heads[k - 1], n)  # "Thực hiện (người) | Trong đó: hộ gia đình"
         if metric is None and not n.percent and _total_row(head) and {"new_participants", "renewals"} <= {
                 _column_metric(h, n) for h in piece.header}:
             metric = "enrolled"  # "Tham gia mới | Tái tục | Tổng cộng"
@@ -1152,13 +1182,16 @@ _YEAR_CELL = regex.compile(r"(?:năm\s+)?((?:19|20)\d{2})", regex.IGNORECASE)
 
 
 def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
-                       years: list[regex.Match | None]) -> list[Reading]:
+                       years: list[regex.Match | None], label) -> list[Reading]:
     """"Tỷ lệ bao phủ BHYT (%) | 87,18 | 89,71 | …" under "Chỉ tiêu | Năm 2019 | Năm 2020 | …":
-    the row's label says what its numbers are, the column's year when; the place is the
-    article's."""
+    the row's label (with its unit, when a column gives it: "ĐVT | %") says what its numbers
+    are, the column's year (or date: "Đến 30/9/2023") when; the place is the article's."""
     text = ctx.article.text
-    label = piece.cells[0]
     label_text = text[label.start:label.end]
+    units = [text[c.start:c.end] for c, h in zip(piece.cells, piece.header, strict=True)
+             if _UNIT_COLUMN.fullmatch(h.strip()) and c.end > c.start]
+    if units:  # "Chỉ tiêu tỉnh giao | % | 89,5": "Chỉ tiêu tỉnh giao (%)"
+        label_text = f"{label_text} ({units[0]})"
     named = _groups()[0].search(label_text)
     if not named and any(m.scheme != "bhyt" for m in scheme_mentions(text, label.start, label.end)):
         return []  # "Số người tham gia BHXH tự nguyện (người)", but "Tổ chức BHXH đóng"
@@ -1166,12 +1199,19 @@ def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
     if loc is None:
         return []
     intro = text[piece.intro[0]:piece.intro[1]] if piece.intro else ""
-    aims = piece.plan or bool(_target_cues(intro, 0, len(intro))) and not plan_words()[1].search(intro)
+    # "Nghị quyết giao chỉ tiêu … từng năm như sau:" over years to come gives targets, but
+    # "Một số chỉ tiêu chủ yếu giai đoạn 2020 - 2023" over years gone by gives results.
+    ahead = ctx.published is None or any(int(y.group(1)) > int(ctx.published[:4]) for y in years if y)
+    aims = piece.plan or bool(_target_cues(intro, 0, len(intro))) and not plan_words()[1].search(
+        intro) and ahead
     readings = []
-    for cell, year, head in zip(piece.cells[1:], years[1:], piece.header[1:], strict=True):
+    for cell, year, head in zip(piece.cells, years, piece.header, strict=True):
         nums = [n for n in numbers if cell.start <= n.start < cell.end]
+        if cell is label or len(nums) != 1:
+            continue
         change = year is None and _CHANGE_BETWEEN_YEARS.search(head)
-        if (year is None and not change) or len(nums) != 1:
+        dates = () if year or change else _header_says(head, ctx.fallback_year)[0]
+        if not (year or change or len(dates) == 1):
             continue
         n = nums[0]
         if change:  # "2024 so với 2023 | +5,94%"
@@ -1186,9 +1226,13 @@ def _read_sideways_row(ctx: Context, piece: Piece, numbers: list[Number],
         if aims:  # "Nghị quyết giao chỉ tiêu … từng năm như sau:"
             metric = _AIMED.get(metric, metric)
         value = _cell_value(text, cell, n, metric)
+        date = change.group(1) if change else year.group(1) if year else dates[0]
         readings.append(Reading(n, metric, value, n.qualifier, named.group(0) if named else None,
-                                change.group(1) if change else year.group(1), None, (loc,)))
+                                date[:4] if metric.startswith("target_") else date, None, (loc,)))
     return readings
+
+
+_UNIT_COLUMN = regex.compile(alternation(load("metrics")["unit_columns"]), regex.IGNORECASE)
 
 
 # "2024 so với 2023", "Năm 2024 so với năm 2023 (%)": a column of changes, dated the first
@@ -1223,17 +1267,19 @@ def _column_metric(header: str, n: Number) -> str | None:
     if regex.search(r"tăng|giảm", h) and "điểm" not in h:
         # "Tăng/giảm so với năm 2022 (%)": of people, unless the row has a rate (then points)
         return "participants_change_pct"
-    if regex.search(r"điểm|so với|chưa|stt|^tt$", h):
-        return None
+    if regex.search(r"điểm|so với(?!\s*(?:kế hoạch|kh|chỉ tiêu)(?!\p{L}))|chưa|stt|^tt$", h):
+        return None  # but "So với chỉ tiêu (%)" is how much of the target was reached
     if _OTHER_SCHEME_COLUMN.search(h) and "bhyt" not in h and "y tế" not in h:
         return None  # "BHXH tự nguyện Số người tham gia" beside the BHYT columns
     if regex.search(r"kế hoạch|chỉ tiêu|(?<!\p{L})kh(?!\p{L})", h):
-        if not ("%" in h or n.percent or regex.search(r"t[ỷỉ] lệ", h)):
+        # A target of at most 100 is a rate whose "%" the header left out ("Chỉ tiêu giao
+        # năm 2021 | 91").
+        if not ("%" in h or n.percent or regex.search(r"t[ỷỉ] lệ", h) or n.value <= 100):
             return "target_participants"
         # "Chỉ tiêu năm 2022 (%)", "Kế hoạch năm 2023 Tỷ lệ (%)" are the rate aimed at; "% kế
         # hoạch", "Đạt % KH", "đạt/hoàn thành kế hoạch (%)" how much of it was reached.
         aimed = regex.search(r"(?:chỉ tiêu|kế hoạch)[^%]*(?:\(%\)|(?<!\p{L})năm(?!\p{L}))", h) \
-            and not regex.search(r"đạt|hoàn thành|thực hiện|%\s*(?:so với\s*)?"
+            and not regex.search(r"đạt|hoàn thành|thực hiện|so với|%\s*(?:so với\s*)?"
                                  r"(?:kế hoạch|(?<!\p{L})kh(?!\p{L})|chỉ tiêu)", h)
         return "target_rate" if aimed else "plan_completion"
     # "Vận động tham gia BHYT hộ gia đình": "Tham gia mới | Tái tục | Cộng"

@@ -66,6 +66,8 @@ _SPLIT_DECIMAL = regex.compile(r"(?<![\d.,/])(\d{1,3}), (\d{1,2})(?=\s*%)")
 # "| 14 608 |": a table cell grouped with (non-breaking) spaces, which pages use as well as
 # dots; only a cell of nothing else is read so ("năm 2022 có 45 người" stays as it is).
 _SPACED_CELL = regex.compile(r"(\|[ \t]*)(\d{1,3}(?: \d{3})+)(?=[ \t]*\|)")
+# "Long Hậu      2 418      396": the same in a column set off by tabs or runs of spaces.
+_SPACED_COLUMN = regex.compile(r"(?:(?<=\t|  )|^)\d{1,3}(?: \d{3})+(?=\t|  |$)", regex.MULTILINE)
 # "187 420 người", "14 230/15 874": a count grouped with (non-breaking) spaces in prose, read
 # so only before a people word or a slash, or after a slash.
 _SPACED_COUNT = regex.compile(
@@ -80,9 +82,9 @@ _MOJIBAKE = regex.compile("Ä[\u0080-\u00bf\u2018]|á[»º]|Æ[°¡¯]|â€[\u0
                           "|Ã[\u00a0-\u00bf]")
 
 
-# Words three spaces apart: a table's columns, whose header may wrap onto the next line
-# ("Tỷ lệ hoàn" over "thành kế hoạch (%)"); such lines stay apart.
-_COLUMN_GAP = regex.compile(r"\S {3,}\S")
+# Words three spaces or a tab apart: a table's columns, whose header may wrap onto the next
+# line ("Tỷ lệ hoàn" over "thành kế hoạch (%)"); such lines stay apart.
+_COLUMN_GAP = regex.compile(r"\S {3,}\S|\t")
 
 
 def _in_columns(text: str, m: regex.Match) -> bool:
@@ -105,6 +107,7 @@ def normalize_text(text: str) -> str:
         lambda m: m.group(0) if _in_columns(text, m) else " ", text))
     text = _SPLIT_GROUP.sub(r"\1.\2", text)
     text = _SPACED_CELL.sub(lambda m: m.group(1) + m.group(2).replace(" ", "."), text)
+    text = _SPACED_COLUMN.sub(lambda m: m.group(0).replace(" ", "."), text)
     text = _SPACED_COUNT.sub(lambda m: m.group(0).replace(" ", "."), text)
     return _SPLIT_DECIMAL.sub(r"\1,\2", text)
 

@@ -108,7 +108,7 @@ def _patterns() -> dict[str, regex.Pattern]:
                                rf"(?P<name>{NAME})"),
         "self": regex.compile(
             rf"(?<![\p{{L}}])(?i:{alternation(p['self_reference'])})[ ]+(?P<unit>(?i:{unit_full}))"
-            rf"(?![\p{{L}}])(?![ ]+(?:\p{{Lu}}|\d))"),
+            rf"(?![\p{{L}}])(?![ ](?:\p{{Lu}}|\d))"),  # not "xã 3", but a column's gap may follow
         "plural": regex.compile(  # "các xã", "một số huyện", "4 tỉnh"
             rf"(?<![\p{{L}}\d.,/])(?:(?i:{alternation(p['plural'])})|\d{{1,2}})[ ]+(?P<units>(?i:{unit_full})"
             rf"(?:[ ]*,[ ]*(?i:{unit_full})(?![ ]+\p{{Lu}}))*)(?![\p{{L}}])"),
@@ -608,7 +608,7 @@ class ArticlePlaces:
     def resolve_name(self, written: str, prefer_level: int | None = None) -> Locality | None:
         """A name written alone, as in a table's first column ("Nàng Mau", "Toàn huyện")."""
         unit, name = gazetteer.split_unit(written.strip())
-        if not regex.fullmatch(NAME, name):
+        if not regex.fullmatch(rf"{NAME}(?: \d{{1,2}})?", name):  # "Đông Hải 1" too
             return None
         level = _level_for(unit) if unit else prefer_level
         return self.resolve(Mention(0, 0, "named" if unit else "bare", name, unit, level),

@@ -90,6 +90,7 @@ def _noise() -> dict[str, regex.Pattern]:
 
 # Columns aligned with runs of spaces, as a table copied from a PDF or a plain-text page.
 _SPACED = regex.compile(r"[ ]{2,}")
+_LABEL_GAP = regex.compile(r"\S {3,}\S")
 _TAB = regex.compile(r"\t")
 # A cell holding a figure; a header cell may hold a year ("so với năm 2019") but not this.
 _YEAR = regex.compile(r"(?:19|20)\d{2}")
@@ -117,12 +118,126 @@ def _cells(text: str, start: int, end: int) -> tuple[Cell, ...]:
         stop = m.start() if m else end
         part = text[pos:stop]
         a, b = pos + len(part) - len(part.lstrip()), pos + len(part.rstrip())
-        # Between two pipes an empty cell keeps its column ("|  | Toàn tỉnh | 1.528.795 |").
-        if b > a or (sep is _PIPE and 0 < i < len(marks) - 1):
+        # Between two pipes or after a tab an empty cell keeps its column ("|  | Toàn tỉnh |
+        # 1.528.795 |", "\tCộng\t257.025\t\t259.454").
+        if b > a or (sep is _PIPE and 0 < i < len(marks) - 1) or (sep is _TAB and m is not None):
             out.append(Cell(a, max(a, b)))
         if m:
             pos = m.end()
     return tuple(out)
+
+
+def _fit(cells: tuple[Cell, ...], width: int, start: int,
+         first: tuple[int, tuple[Cell, ...]] | None) -> tuple[Cell, ...]:
+    """A row's cells as many as its header's columns: a stray tab's empty cells dropped
+    ("4\tGia Thụy\t\t17.160"); in a space-aligned table, the cells of a short row
+    ("      Cộng     28.346") in the columns of the first row they stand under."""
+    extra = len(cells) - width
+    if extra > 0:
+        empty = [i for i, c in enumerate(cells) if c.end == c.start][-extra:]
+        if len(empty) == extra:
+            cells = tuple(c for i, c in enumerate(cells) if i not in empty)
+    elif extra < 0 and cells and first is not None and len(first[1]) == width:
+        origin, columns = first
+        out = [Cell(start, start)] * width
+        for c in cells:
+            a, b = c.start - start, c.end - start
+            k = min(range(width), key=lambda k: (
+                not (columns[k].start - origin < b and a < columns[k].end - origin),
+                abs(columns[k].end - origin - b)))
+            out[k] = c
+        cells = tuple(out)
+    return cells
+
+
+# A row of a table pasted from a PDF, its cells one space apart: "2 Huyện Càng Long 141.320
+# 137.905 31.047 91,38 97,58", "Tổng cộng 1.006.930 990.740".
+_PASTED_ROW = regex.compile(r"(?:(?P<index>\d{1,3})[.)]?[ ]+)?(?P<name>\p{Lu}[^\d\n]{0,40}?)"
+                            r"(?P<figures>(?:[ ]+[+\-–]?\d[\d.,]*%?){2,})[ ]*")
+_PASTED_FIGURE = regex.compile(r"[+\-–]?\d[\d.,]*%?")
+# Characters up to which a line may be one label of a pasted table's header.
+PASTED_LABEL_CHARS = 40
+
+
+def _pasted_cells(text: str, start: int, row: regex.Match) -> tuple[Cell, ...]:
+    cells = [Cell(start + row.start(g), start + row.end(g)) for g in ("index", "name") if row.group(g)]
+    cells += [Cell(start + row.start("figures") + m.start(), start + row.start("figures") + m.end())
+              for m in _PASTED_FIGURE.finditer(row.group("figures"))]
+    return tuple(cells)
+
+
+def _stacked_labels(text: str, lines: list[tuple[int, int, int, int, tuple[int, int] | None]],
+                    width: int) -> tuple[tuple[str, ...], tuple] | None:
+    """The labels of `width` columns from the header lines above a pasted table, last first:
+    a unit in brackets ("(%)") belongs to the line above, as does a line after one ending
+    in a colon ("Trong đó:" over "hộ gia đình"). With them, the first line they use."""
+    labels: list[str] = []
+    i = len(lines) - 1
+    while i >= 0 and len(labels) < width:
+        j = i
+        while j > 0 and (text[lines[j][1]] == "(" or text[lines[j - 1][2] - 1] == ":"):
+            j -= 1
+        labels.insert(0, " ".join(text[a:b] for _, a, b, _, _ in lines[j:i + 1]))
+        i = j - 1
+    return (tuple(labels), lines[i + 1]) if len(labels) == width else None
+
+
+def _header(text: str, lines: list[tuple[int, int]], row: tuple[Cell, ...]) -> tuple[str, ...]:
+    """The label of each column of a header over one or more lines, for the first row of
+    figures under it. A tab's or pipe's cells keep their column; a space-aligned line's words
+    go to the column they stand over. On the top line of two or more, a label over columns
+    labelled below ("Số người tham gia BHYT" over "Tổng số | Trong đó: người DTTS") spans
+    them up to the next label."""
+    width = len(row)
+    split = [_cells(text, a, b) for a, b in lines]
+    # Where each column stands: in the header line that has them all, else in the row.
+    grid = None if _TAB.search(text, *lines[0]) or _PIPE.search(text, *lines[0]) else next(
+        ((a, cs) for (a, _), cs in zip(lines, split, strict=True) if len(cs) == width),
+        (row[0].start if row else 0, row))
+    placed: list[list[tuple[list[int], str]]] = []  # per line: (columns, words)
+    for n, ((a, _), cs) in enumerate(zip(lines, split, strict=True)):
+        if grid is None or len(cs) == width:
+            placed.append([([k], text[c.start:c.end]) for k, c in enumerate(cs)])
+            continue
+        placed.append(_placed(text, a, cs, grid, whole=n == 0))
+    labels: list[list[str]] = [[] for _ in range(width)]
+    for n, line in enumerate(placed):
+        below = {k for lower in placed[n + 1:] for ks, words in lower if words for k in ks}
+        owns = [ks[0] for ks, words in line if words and ks and ks[0] < width]
+        for ks, words in line:
+            if not words or not ks or ks[0] >= width:
+                continue
+            span = ks
+            if n == 0 and below and ks[0] in below:
+                stop = min((k for k in owns if k > ks[0]), default=width)
+                span = [ks[0], *(k for k in range(ks[0] + 1, stop) if k in below)]
+            for k in span:
+                if k < width and words not in labels[k]:
+                    labels[k].append(words)
+    return tuple(" ".join(ws) for ws in labels)
+
+
+def _placed(text: str, line_start: int, cells: tuple[Cell, ...],
+            grid: tuple[int, tuple[Cell, ...]], *, whole: bool) -> list[tuple[list[int], str]]:
+    """The columns of a space-aligned header line's cells: the first each overlaps, else the
+    nearest. Below the top line, a cell over several columns ("(người) có thẻ BHYT bao phủ
+    (%)") is words wrapped in each, and each word goes to the column starting nearest it."""
+    origin, columns = grid
+    spans = [(c.start - origin, c.end - origin) for c in columns]
+
+    def nearest(a: int) -> int:
+        return min(range(len(spans)), key=lambda k: abs(spans[k][0] - a))
+
+    out: list[tuple[list[int], str]] = []
+    for c in cells:
+        a, b = c.start - line_start, c.end - line_start
+        over = [k for k, (s, e) in enumerate(spans) if s < b and a < e]
+        if len(over) <= 1 or whole:
+            out.append((over[:1] or [nearest(a)], text[c.start:c.end]))
+            continue
+        out.extend(([nearest(w.start() - line_start)], w.group(0))
+                   for w in _WORD.finditer(text, c.start, c.end))
+    return out
 
 
 def headline_end(text: str) -> int:
@@ -149,7 +264,16 @@ def segment(text: str) -> list[Piece]:
     head_end = headline_end(text)
     plan = False
     plan_word, result_word = plan_words()
-    header_at: tuple[int, tuple[Cell, ...]] | None = None  # a header row not yet followed by data
+    head_lines: list[tuple[int, int]] = []  # a header's lines not yet followed by a row of figures
+    # A line of two labels far apart, which may top a space-aligned header ("Kết quả vận
+    # động 6 tháng đầu năm      Tỷ lệ bao phủ"): its number, span, and the state before it.
+    labels_line: tuple[int, int, int, int, tuple[int, int] | None] | None = None
+    first_row: tuple[int, tuple[Cell, ...]] | None = None  # a space-aligned table's, where it starts
+    # A table pasted from a PDF: its header's short lines, one label each (with its unit
+    # below: "Thực hiện" over "(người)"); its labels; the number of its last row.
+    short_lines: list[tuple[int, int, int, int, tuple[int, int] | None]] = []
+    pasted_labels: tuple[str, ...] | None = None
+    pasted_at = -1
     for number, line in enumerate(text.split("\n")):
         start, end = pos, pos + len(line)
         pos = end + 1
@@ -170,6 +294,13 @@ def segment(text: str) -> list[Piece]:
             if regex.fullmatch(r"[\s|:\-–]+", line):
                 continue
             filled = [c for c in cells if c.end > c.start]
+            figures = [text[c.start:c.end] for c in cells if _FIGURE_CELL.fullmatch(text[c.start:c.end])]
+            if head_lines and filled and all(_YEAR.fullmatch(f.strip()) for f in figures) and (
+                    len(filled) >= 2 or len(stripped.split()) <= HEADER_WORDS):
+                # The second and third lines of a header ("\t\t(người)\tTổng số\tTrong đó:",
+                # "BHYT | 2017 | hoạch (%)"): their words join the columns above them.
+                head_lines.append((start, end))
+                continue
             if len(filled) < 2:  # a caption spanning the table introduces it
                 intro = (filled[0].start, filled[0].end) if filled else intro
                 if filled and len(text[filled[0].start:filled[0].end].split()) >= CAPTION_PROSE:
@@ -178,29 +309,54 @@ def segment(text: str) -> list[Piece]:
                     pieces.extend(Piece(a, b, number, "sentence", plan=plan)
                                   for a, b in sentences(text, filled[0].start, filled[0].end))
                 continue
-            figures = [text[c.start:c.end] for c in cells if _FIGURE_CELL.fullmatch(text[c.start:c.end])]
-            if header_at and all(_YEAR.fullmatch(f.strip()) for f in figures):
-                # The second and third lines of a space-aligned header ("tham gia | phủ (%)",
-                # "BHYT | 2017 | hoạch (%)"): their words join the columns above them.
-                header = _continued_header(text, header, *header_at, start, end)
+            if not figures or not (header or head_lines):
+                head_lines = [(start, end)]
+                if labels_line and labels_line[0] == number - 1 and not (
+                        _TAB.search(line) or _PIPE.search(line)):
+                    head_lines.insert(0, labels_line[1:3])
+                    del pieces[labels_line[3]:]
+                    intro = labels_line[4]
                 continue
-            if not header or not figures:
-                header = tuple(text[c.start:c.end] for c in cells)
-                # Only a space-aligned header wraps onto a line of its own.
-                header_at = None if _TAB.search(line) or _PIPE.search(line) else (start, cells)
-                continue
-            pieces.append(Piece(start, end, number, "row", intro, cells, header, plan))
-            header_at = None
+            if head_lines:
+                first_row = None if _TAB.search(line) or _PIPE.search(line) else (start, cells)
+                if first_row is None:  # a stray tab in the first row: "1\tĐịnh Công\t\t41.207"
+                    cells = _fit(cells, max(len(_cells(text, *h)) for h in head_lines), start, None)
+                header, head_lines = _header(text, head_lines, cells), []
+            pieces.append(Piece(start, end, number, "row", intro,
+                                _fit(cells, len(header), start, first_row), header, plan))
             continue
-        if header_at and _RULE_LINE.fullmatch(stripped):
+        spaced_head = bool(head_lines) and not (_TAB.search(text, *head_lines[0])
+                                                or _PIPE.search(text, *head_lines[0]))
+        if spaced_head and _RULE_LINE.fullmatch(stripped):
             continue  # "-------" under a space-aligned header
-        if header_at and len(stripped.split()) <= HEADER_WORDS and not stripped.endswith(
+        if spaced_head and len(stripped.split()) <= HEADER_WORDS and not stripped.endswith(
                 (".", ":")) and not _FIGURE_CELL.search(stripped[:1]):
             # A header wrapped onto a second line of a space-aligned table ("Số người" over
             # "có thẻ BHYT"): its words join the column they stand under.
-            header = _continued_header(text, header, *header_at, start, end)
+            head_lines.append((start, end))
             continue
-        header, header_at = (), None
+        pasted = None if spaced_head else _PASTED_ROW.fullmatch(stripped)
+        if pasted:
+            cells = _pasted_cells(text, start + len(line) - len(line.lstrip()), pasted)
+            width = len(cells) - (2 if pasted.group("index") else 1)
+            if not (pasted_labels and len(pasted_labels) == width and pasted_at == number - 1):
+                stacked = _stacked_labels(text, short_lines, width) if short_lines and \
+                    short_lines[-1][0] == number - 1 else None
+                pasted_labels = None
+                if stacked:
+                    pasted_labels, (_, _, _, first_piece, intro) = stacked
+                    del pieces[first_piece:]
+            if pasted_labels:
+                pieces.append(Piece(start, end, number, "row", intro, cells,
+                                    ("",) * (len(cells) - width) + pasted_labels, plan))
+                pasted_at, short_lines = number, []
+                continue
+        short_lines = [*short_lines[-20:], (number, start + len(line) - len(line.lstrip()), end - len(
+            line) + len(line.rstrip()), len(pieces), intro)] if len(stripped) <= PASTED_LABEL_CHARS \
+            and not stripped.endswith(".") else []
+        header, head_lines = (), []
+        labels_line = (number, start, end, len(pieces), intro) if _LABEL_GAP.search(
+            stripped) and not stripped.endswith(".") else None
         opens_list = stripped.endswith(":") or "như sau" in stripped
         spans = sentences(text, start, end)
         if _LIST_MARK.match(line):
@@ -224,19 +380,6 @@ def segment(text: str) -> list[Piece]:
         body_chars += len(stripped) if kind == "sentence" else 0
         pieces.extend(Piece(a, b, number, kind, plan=plan) for a, b in spans)
     return pieces
-
-
-def _continued_header(text: str, header: tuple[str, ...], header_start: int,
-                      cells: tuple[Cell, ...], start: int, end: int) -> tuple[str, ...]:
-    """`header` with the words of the line text[start:end] added to the column whose
-    start, in the header row above, is nearest to each word's."""
-    columns = [c.start - header_start for c in cells]
-    out = list(header)
-    for word in _WORD.finditer(text, start, end):
-        offset = word.start() - start
-        k = min(range(len(columns)), key=lambda i: abs(columns[i] - offset))
-        out[k] = f"{out[k]} {word.group(0)}"
-    return tuple(out)
 
 
 def _last(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
