@@ -90,6 +90,9 @@ def _noise() -> dict[str, regex.Pattern]:
 
 # Columns aligned with runs of spaces, as a table copied from a PDF or a plain-text page.
 _SPACED = regex.compile(r"[ ]{2,}")
+# A table's section row: "II\tCác xã vùng III", "| A | Khối phường |".
+_SECTION_ROW = regex.compile(r"[ \t|]*(?:[IVX]{1,4}|[A-ZĐ])[ \t]*[\t|]")
+_DIGIT = regex.compile(r"\d")
 _LABEL_GAP = regex.compile(r"\S {3,}\S")
 _TAB = regex.compile(r"\t")
 # A cell holding a figure; a header cell may hold a year ("so với năm 2019") but not this.
@@ -289,6 +292,9 @@ def segment(text: str) -> list[Piece]:
             break
         if len(stripped) < 120 and noise["skip"].search(line):
             continue
+        if (header or head_lines) and _SECTION_ROW.match(line) and not _DIGIT.search(
+                line, _SECTION_ROW.match(line).end()):
+            continue  # "II\tCác xã vùng III": a section of the table, under the same header
         if _is_row(line):
             cells = _cells(text, start, end)
             if regex.fullmatch(r"[\s|:\-–]+", line):
